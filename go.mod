@@ -1,0 +1,3 @@
+module github.com/onyxml/onyx
+
+go 1.26

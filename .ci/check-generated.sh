@@ -1,0 +1,35 @@
+#!/bin/sh
+# check-generated.sh: regenerate onnx/onnxpb/onnx.pb.go with the pinned
+# protoc-gen-go and fail if the committed file differs.
+set -eu
+
+PROTOC_GEN_GO_VERSION=v1.36.12
+
+cd "$(dirname "$0")/.."
+
+command -v protoc >/dev/null 2>&1 || {
+	echo "check-generated: protoc not found (Debian: apt-get install protobuf-compiler)" >&2
+	exit 1
+}
+
+gobin=$(go env GOBIN)
+[ -n "$gobin" ] || gobin=$(go env GOPATH)/bin
+PATH=$gobin:$PATH
+export PATH
+
+have=$(protoc-gen-go --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$PROTOC_GEN_GO_VERSION" ]; then
+	echo "check-generated: installing protoc-gen-go $PROTOC_GEN_GO_VERSION (found '${have:-none}')"
+	go install google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION
+fi
+
+go generate ./onnx/onnxpb/
+
+changes=$(git status --porcelain -- onnx/)
+if [ -n "$changes" ]; then
+	echo "check-generated: generated files differ from the committed ones:" >&2
+	echo "$changes" >&2
+	git --no-pager diff --stat -- onnx/ >&2 || true
+	exit 1
+fi
+echo "check-generated: onnx/onnxpb is up to date"

@@ -1,0 +1,118 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	_ "github.com/onyxml/onyx/backends/generic" // the reference kernels, always present
+	"github.com/onyxml/onyx/ir"
+	"github.com/onyxml/onyx/ops"
+	"github.com/onyxml/onyx/tensor"
+)
+
+// ValueInfo describes a model input or output.
+type ValueInfo struct {
+	Name  string
+	DType tensor.DType
+	Shape ir.Shape // nil when the rank is unknown; dims may be symbolic
+}
+
+func (v ValueInfo) String() string {
+	return fmt.Sprintf("%s: %v", v.Name, ops.Ranked(v.DType, v.Shape))
+}
+
+// NodeInfo is what compilation decided for one node.
+type NodeInfo struct {
+	Node    *ir.Node
+	Opset   int64
+	In, Out []ops.TypeShape // as inferred at compile time
+	Backend string          // the backend whose kernel runs the node
+	Folded  bool            // computed at compile time; not run
+}
+
+// Session is a compiled model. It is safe for concurrent use.
+type Session struct {
+	cfg     *config
+	model   *ir.Model
+	inputs  []ValueInfo
+	outputs []ValueInfo
+	plan    *plan
+
+	mu       sync.RWMutex // held for reading by each Run, for writing by Close
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+// NewSession compiles m. It returns an error wrapping ErrUnsupportedOp (an
+// *UnsupportedError listing every missing operator), ErrInvalidModel or
+// ErrShapeMismatch when the model cannot run.
+func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
+	if m == nil || m.Graph == nil {
+		return nil, fmt.Errorf("runtime: %w: no graph", ErrInvalidModel)
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	p, err := compile(m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{cfg: cfg, model: m, plan: p}
+	for _, in := range p.inputs {
+		s.inputs = append(s.inputs, ValueInfo{Name: in.name, DType: in.ts.DType, Shape: in.ts.Shape})
+	}
+	for _, o := range p.outputs {
+		ts := p.types[o]
+		s.outputs = append(s.outputs, ValueInfo{Name: p.names[o], DType: ts.DType, Shape: ts.Shape})
+	}
+	return s, nil
+}
+
+// Inputs returns the model's inputs (initializers excluded) with their
+// declared types and shapes (WithDim applied).
+func (s *Session) Inputs() []ValueInfo { return append([]ValueInfo(nil), s.inputs...) }
+
+// Outputs returns the model's outputs with their inferred types and shapes.
+func (s *Session) Outputs() []ValueInfo { return append([]ValueInfo(nil), s.outputs...) }
+
+// Model returns the model the session was built from.
+func (s *Session) Model() *ir.Model { return s.model }
+
+// Nodes returns what compilation decided for each node, in execution order.
+func (s *Session) Nodes() []NodeInfo {
+	out := make([]NodeInfo, len(s.plan.steps))
+	for i, st := range s.plan.steps {
+		out[i] = NodeInfo{Node: st.node.Node, Opset: st.node.Opset, In: st.node.In, Out: st.node.Out,
+			Backend: st.backend, Folded: st.folded}
+	}
+	return out
+}
+
+// Close waits for Runs in flight to finish; later Runs return ErrClosed.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.inflight.Wait()
+	return nil
+}
+
+// Run executes the model on inputs (by name) and returns every model output
+// by name. It returns ctx.Err() if ctx is done before the run completes,
+// checked between nodes. Returned tensors belong to the caller.
+func (s *Session) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return nil, fmt.Errorf("runtime: %w", ErrClosed)
+	}
+	s.inflight.Add(1)
+	s.mu.RUnlock()
+	defer s.inflight.Done()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return s.plan.run(ctx, s.cfg, inputs)
+}

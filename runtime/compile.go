@@ -105,52 +105,9 @@ func compile(m *ir.Model, cfg *config) (*plan, error) {
 
 	allow := cfg.allow()
 	for _, n := range nodes {
-		st := &step{node: n}
-		n.In = make([]ops.TypeShape, len(n.Inputs))
-		st.in = make([]int, len(n.Inputs))
-		for i, name := range n.Inputs {
-			st.in[i] = -1
-			if name == "" {
-				n.In[i] = ops.TypeShape{Absent: true}
-				continue
-			}
-			s := slots[name] // topoOrder checked that it exists
-			st.in[i] = s
-			n.In[i] = p.types[s]
-		}
-		if err := n.Validate(); err != nil {
-			return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, errors.Join(ErrInvalidModel, err))
-		}
-		out, err := n.Schema.Infer(n)
+		st, err := p.compileNode(n, slots, newSlot, allow)
 		if err != nil {
-			return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, wrapInvalid(err))
-		}
-		if len(out) < len(n.Outputs) {
-			return nil, fmt.Errorf("runtime: %v: inference gave %d outputs for %d", n.Node, len(out), len(n.Outputs))
-		}
-		n.Out = out[:len(n.Outputs)]
-		st.out = make([]int, len(n.Outputs))
-		st.static = true
-		for i, name := range n.Outputs {
-			st.out[i] = -1
-			if name == "" {
-				continue
-			}
-			st.out[i] = newSlot(name, ops.TypeShape{DType: n.Out[i].DType, Shape: n.Out[i].Shape})
-			if !n.Out[i].Shape.Known() || n.Out[i].Shape == nil {
-				st.static = false
-			}
-		}
-		if err := p.fold(st); err != nil {
 			return nil, err
-		}
-		if !st.folded {
-			k, backend, err := ops.SelectKernel(n, allow)
-			if err != nil {
-				return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, err)
-			}
-			st.kernel, st.backend = k, backend
-			_, st.aliases = k.(ops.Aliaser)
 		}
 		p.steps = append(p.steps, st)
 	}
@@ -164,6 +121,65 @@ func compile(m *ir.Model, cfg *config) (*plan, error) {
 	}
 	p.planFrees()
 	return p, nil
+}
+
+// compileNode validates n, infers its outputs, folds it if it is constant,
+// and chooses its kernel. A panic in an inference function or kernel factory
+// (a bug) becomes an error naming the node.
+func (p *plan) compileNode(n *ops.Node, slots map[string]int, newSlot func(string, ops.TypeShape) int, allow func(string) bool) (st *step, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("runtime: %v (opset %d): %w: panic (a bug in onyx): %v", n.Node, n.Opset, ErrInvalidModel, r)
+		}
+	}()
+	st = &step{node: n}
+	n.In = make([]ops.TypeShape, len(n.Inputs))
+	st.in = make([]int, len(n.Inputs))
+	for i, name := range n.Inputs {
+		st.in[i] = -1
+		if name == "" {
+			n.In[i] = ops.TypeShape{Absent: true}
+			continue
+		}
+		s := slots[name] // topoOrder checked that it exists
+		st.in[i] = s
+		n.In[i] = p.types[s]
+	}
+	if err := n.Validate(); err != nil {
+		return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, errors.Join(ErrInvalidModel, err))
+	}
+	out, err := n.Schema.Infer(n)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, wrapInvalid(err))
+	}
+	if len(out) < len(n.Outputs) {
+		return nil, fmt.Errorf("runtime: %v: inference gave %d outputs for %d", n.Node, len(out), len(n.Outputs))
+	}
+	n.Out = out[:len(n.Outputs)]
+	st.out = make([]int, len(n.Outputs))
+	st.static = true
+	for i, name := range n.Outputs {
+		st.out[i] = -1
+		if name == "" {
+			continue
+		}
+		st.out[i] = newSlot(name, ops.TypeShape{DType: n.Out[i].DType, Shape: n.Out[i].Shape})
+		if !n.Out[i].Shape.Known() || n.Out[i].Shape == nil {
+			st.static = false
+		}
+	}
+	if err := p.fold(st); err != nil {
+		return nil, err
+	}
+	if !st.folded {
+		k, backend, err := ops.SelectKernel(n, allow)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, err)
+		}
+		st.kernel, st.backend = k, backend
+		_, st.aliases = k.(ops.Aliaser)
+	}
+	return st, nil
 }
 
 // fold evaluates st at compile time when all its inputs are constants, the

@@ -106,6 +106,11 @@ func (p *plan) inputNames() []string {
 // compile time), runs the kernel and stores its outputs.
 func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor) (err error) {
 	n := st.node
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("runtime: %v: %w: panic (a bug in onyx): %v\n%s", n.Node, ErrKernel, r, debug.Stack())
+		}
+	}()
 	in := make([]*tensor.Tensor, len(st.in))
 	for i, s := range st.in {
 		if s >= 0 {
@@ -133,11 +138,6 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor) (err error) {
 			return fmt.Errorf("runtime: %v: %w", n.Node, err)
 		}
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("runtime: %v: %w: panic: %v\n%s", n.Node, ErrKernel, r, debug.Stack())
-		}
-	}()
 	if err := st.kernel.Run(ec, in, out); err != nil {
 		return fmt.Errorf("runtime: %v: %w", n.Node, err)
 	}

@@ -23,28 +23,34 @@ type Tensor struct {
 	data  any // []float32, []int64, ..., []F16, []string
 }
 
-// MaxElements bounds the element count of one tensor (2^40), so that shape
-// arithmetic cannot overflow int on 64-bit machines.
-const MaxElements = 1 << 40
+// MaxElements bounds the element count of one tensor (2^40 on 64-bit
+// machines, 2^30 on 32-bit ones), so that shape arithmetic cannot overflow
+// int.
+const MaxElements = 1 << (40 - (1-^uint(0)>>63)*10)
 
 // NumElements returns the product of shape, or an error wrapping ErrShape
-// for a negative dimension or a product over MaxElements.
+// for a negative dimension or a product over MaxElements. A zero dimension
+// makes the product zero, but the product of the other dimensions must still
+// be within MaxElements (whatever their order), so that strides computed
+// from any valid shape fit in an int.
 func NumElements(shape []int) (int, error) {
-	n := 1
+	n, zero := 1, false
 	for _, d := range shape {
 		if d < 0 {
 			return 0, fmt.Errorf("%w: negative dimension in %v", ErrShape, shape)
 		}
 		if d == 0 {
-			n = 0
+			zero = true
 			continue
 		}
 		if n > MaxElements/d {
-			return 0, fmt.Errorf("%w: %v has more than 2^40 elements", ErrShape, shape)
+			return 0, fmt.Errorf("%w: %v has more than %d elements", ErrShape, shape, MaxElements)
 		}
 		n *= d
 	}
-	// A zero anywhere makes the product zero, but the other dims are still checked.
+	if zero {
+		return 0, nil
+	}
 	return n, nil
 }
 

@@ -90,7 +90,7 @@ func doubleModel(xShape ir.Shape, twoInputs bool) *ir.Model {
 		IRVersion:    8,
 		OpsetImports: map[string]int64{"": 13, cliTestDomain: 1},
 		ProducerName: "onyx-cli-test", ProducerVersion: "1",
-		Graph:        g,
+		Graph: g,
 	}
 }
 

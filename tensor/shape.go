@@ -67,9 +67,10 @@ func SameShape(a, b []int) bool {
 	return true
 }
 
-// NormAxis maps a possibly negative axis into [0, rank), or returns an error.
+// NormAxis maps a possibly negative axis into [0, rank), or returns an error
+// (always, for rank 0: a scalar has no axis).
 func NormAxis(axis, rank int) (int, error) {
-	if axis < -rank || axis >= rank || (rank == 0 && axis != 0 && axis != -1) {
+	if axis < -rank || axis >= rank {
 		return 0, fmt.Errorf("%w: axis %d out of range for rank %d", ErrShape, axis, rank)
 	}
 	if axis < 0 {

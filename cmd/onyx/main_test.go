@@ -325,6 +325,15 @@ func TestOnyxCLITestCommand(t *testing.T) {
 	}
 }
 
+func TestOnyxCLITestCommandTimeout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "case")
+	makeCase(t, dir, false)
+	code, out, _ := cliRun(t, "test", "--timeout", "1ns", dir)
+	if code != exitFail || !strings.HasPrefix(out, "FAIL case: timed out after 1ns") || lastLine(out) != "0 passed, 1 failed" {
+		t.Errorf("test --timeout 1ns: exit %d, output %q", code, out)
+	}
+}
+
 func TestOnyxCLITestCommandBadFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "case")
 	makeCase(t, dir, false)

@@ -518,7 +518,10 @@ func elemMeanScale[T elemFloat](d []T, n int) {
 
 // elemHalfMeanScale divides half values by the number of inputs.
 func elemHalfMeanScale[H elemHalf](d []H, n int) {
-	elemHalfUnary[H](func(d, x []float32) { elemMeanScale(d, n) })(d, d)
+	elemHalfUnary[H](func(d, x []float32) {
+		copy(d, x)
+		elemMeanScale(d, n)
+	})(d, d)
 }
 
 func elemVarFactory(n *ops.Node) (ops.Kernel, error) {
@@ -727,7 +730,7 @@ func elemHalfPowRow[H elemHalf](d, x []H, y []float64) {
 
 // elemIntPowF raises an integer to a float power, truncating toward zero.
 func elemIntPowF[T int32 | int64](a T, b float64) T {
-	return T(elemF2I(math.Pow(float64(a), b)))
+	return elemF2Int[T](math.Pow(float64(a), b))
 }
 
 func elemIntPowScalarF[T int32 | int64](d, x []T, y float64) {

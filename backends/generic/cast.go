@@ -14,17 +14,17 @@ import (
 //
 //   - float to float rounds to nearest even; out of range gives ±Inf.
 //   - float to integer truncates toward zero. The spec leaves NaN and out
-//     of range values undefined; here NaN gives 0, and the truncated value
-//     is taken modulo 2^bits like an integer cast (saturating beyond the
-//     int64 range, or uint64's for uint64), so results do not depend on the
-//     machine.
+//     of range values undefined; here NaN gives 0 and values beyond the
+//     target's range saturate to its lowest or highest value (as Go on
+//     arm64, Rust and Java do), so results do not depend on the machine.
 //   - integer to integer keeps the low bits (two's complement).
 //   - to bool: zero (and ±0.0) is false, all else (NaN too) true; from
 //     bool: 1 and 0.
 //   - float16 and bfloat16 convert through float32.
 //   - string to number parses decimal and scientific notation, and "INF",
 //     "+INF", "-INF", "NaN" in any case; to an integer type a decimal
-//     fraction is truncated. Text that is not a number is an error.
+//     fraction or exponent is read as a float (then as float to integer),
+//     an integer keeps its low bits. Text that is not a number is an error.
 //     To bool: "true"/"false" in any case, else a number (nonzero: true).
 //   - number to string: integers in decimal; floats as the shortest text
 //     that reads back to the same value, positional for magnitudes in
@@ -219,41 +219,37 @@ func elemCastNum[D, S tensor.Numeric](d []D, s []S) {
 		}
 		return
 	}
-	if u, ok := any(d).([]uint64); ok {
-		for i, v := range s {
-			u[i] = elemF2U64(float64(v))
-		}
-		return
-	}
+	lo, hi := elemLimits[D]()
+	flo, fhi := float64(lo), float64(hi)
 	for i, v := range s {
-		d[i] = D(elemF2I(float64(v)))
+		f := float64(v)
+		switch {
+		case f != f:
+			d[i] = 0
+		case f <= flo:
+			d[i] = lo
+		case f >= fhi:
+			d[i] = hi
+		default:
+			d[i] = D(f)
+		}
 	}
 }
 
-// elemF2I truncates v toward zero: NaN gives 0, values beyond int64's
-// range saturate.
-func elemF2I(v float64) int64 {
+// elemF2Int converts a float to an integer type as Cast does: toward zero,
+// NaN to 0, saturating out of range. (float64(hi) may round up to 2^63 or
+// 2^64, which the >= test then catches.)
+func elemF2Int[D elemInteger](f float64) D {
+	lo, hi := elemLimits[D]()
 	switch {
-	case v != v:
+	case f != f:
 		return 0
-	case v >= 1<<63:
-		return math.MaxInt64
-	case v <= -1<<63:
-		return math.MinInt64
+	case f <= float64(lo):
+		return lo
+	case f >= float64(hi):
+		return hi
 	}
-	return int64(v)
-}
-
-// elemF2U64 is elemF2I for uint64: values in [2^63, 2^64) convert
-// exactly, larger ones saturate, negative ones wrap.
-func elemF2U64(v float64) uint64 {
-	switch {
-	case v >= 1<<64:
-		return math.MaxUint64
-	case v >= 1<<63:
-		return uint64(v)
-	}
-	return uint64(elemF2I(v))
+	return D(f)
 }
 
 // elemFormat formats a number as Cast to string does.
@@ -389,11 +385,7 @@ func elemParseInts[T elemInteger](d []T, s []string) error {
 		if err != nil {
 			return err
 		}
-		if isU64 {
-			d[i] = T(elemF2U64(f))
-		} else {
-			d[i] = T(elemF2I(f))
-		}
+		d[i] = elemF2Int[T](f)
 	}
 	return nil
 }

@@ -328,8 +328,8 @@ func shpReducerOf(dt tensor.DType, op string) shpReducer {
 	return nil
 }
 
-// shpScatterSetup picks the element mover and reducer of a scatter node; a
-// nil kernel means the dtype is not supported (with that reduction).
+// shpScatterSetup picks the element mover and reducer of a scatter node;
+// ok is false for dtypes onyx does not store.
 func shpScatterSetup(n *ops.Node) (shpElems, shpReducer, bool, error) {
 	dt := n.In[0].DType
 	el := shpElemsOf(dt)
@@ -344,7 +344,10 @@ func shpScatterSetup(n *ops.Node) (shpElems, shpReducer, bool, error) {
 		return el, nil, true, nil
 	}
 	r := shpReducerOf(dt, red)
-	return el, r, r != nil, nil
+	if r == nil {
+		return nil, nil, false, fmt.Errorf("%w: %s: reduction %s is not defined for %v", ops.ErrInvalidNode, n.OpType, red, dt)
+	}
+	return el, r, true, nil
 }
 
 func shpNewScatterElements(n *ops.Node) (ops.Kernel, error) {

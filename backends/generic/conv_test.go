@@ -397,6 +397,15 @@ func TestNNConvHandComputed(t *testing.T) {
 	out = nnMustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 2}, 1, 2), nnF32([]int{1, 1, 3}, 1, 1, 1), nnF32([]int{1}, 10)},
 		nnAInts("strides", 2), nnAInts("output_shape", 6))
 	nnCheckF64(t, "convT output_shape", out[0], []int{1, 1, 6}, []float64{11, 11, 13, 12, 12, 10}, 0, 0)
+	// An empty spatial axis padded to one window: only the bias.
+	empty := tensor.Must(tensor.New(tensor.Float32, 1, 1, 0))
+	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{empty, nnF32([]int{2, 1, 1}, 1, 2), nnF32([]int{2}, 3, 4)}, nnAInts("pads", 1, 1))
+	nnCheckF64(t, "empty input", out[0], []int{1, 2, 2}, []float64{3, 3, 4, 4}, 0, 0)
+	// An empty batch.
+	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 3)), nnF32([]int{1, 2, 2}, 1, 2, 3, 4)})
+	nnCheckF64(t, "empty batch", out[0], []int{0, 1, 2}, nil, 0, 0)
+	out = nnMustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 3)), nnF32([]int{2, 1, 2}, 1, 2, 3, 4)})
+	nnCheckF64(t, "convT empty batch", out[0], []int{0, 1, 4}, nil, 0, 0)
 }
 
 func TestNNConvErrors(t *testing.T) {
@@ -510,5 +519,78 @@ func BenchmarkNNConv(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 		})
+	}
+}
+
+// TestNNKernelsConcurrent runs one kernel instance of each NN op from
+// several goroutines at once (run with -race): kernels keep no per-call
+// state.
+func TestNNKernelsConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	x := nnRandT(r, 2, 4, 9, 9)
+	cases := []struct {
+		op    string
+		in    []*tensor.Tensor
+		attrs []*ir.Attribute
+		nOut  int
+	}{
+		{"Conv", []*tensor.Tensor{x, nnRandT(r, 6, 2, 3, 3), nnRandT(r, 6)}, []*ir.Attribute{nnAInt("group", 2), nnAInts("pads", 1, 0, 1, 2)}, 1},
+		{"Conv", []*tensor.Tensor{x, nnRandT(r, 4, 1, 3, 3)}, []*ir.Attribute{nnAInt("group", 4)}, 1},
+		{"ConvTranspose", []*tensor.Tensor{x, nnRandT(r, 4, 3, 2, 2)}, []*ir.Attribute{nnAInts("strides", 2, 2)}, 1},
+		{"MaxPool", []*tensor.Tensor{x}, []*ir.Attribute{nnAInts("kernel_shape", 3, 3), nnAInt("storage_order", 1)}, 2},
+		{"AveragePool", []*tensor.Tensor{x}, []*ir.Attribute{nnAInts("kernel_shape", 2, 2)}, 1},
+		{"MatMul", []*tensor.Tensor{x, nnRandT(r, 9, 5)}, nil, 1},
+	}
+	for _, c := range cases {
+		present := make([]bool, len(c.in))
+		for i := range present {
+			present[i] = true
+		}
+		node := nnNode(c.op, present, c.nOut, c.attrs...)
+		s := ops.LookupSchema("", c.op, 22)
+		n := &ops.Node{Node: node, Schema: s, Opset: 22, In: make([]ops.TypeShape, len(c.in))}
+		for i, t := range c.in {
+			n.In[i] = ops.TypeShape{DType: t.DType(), Shape: ir.ShapeOf(t.Shape()...)} // shapes, not values
+		}
+		outTS, err := s.Infer(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Out = outTS
+		k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := nnEval(c.op, 22, c.nOut, c.in, c.attrs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				for range 5 {
+					out := make([]*tensor.Tensor, c.nOut)
+					if err := k.Run(&ops.ExecContext{Threads: 1}, c.in, out); err != nil {
+						errs <- err
+						return
+					}
+					for i := range out {
+						g, w := nnF64s(out[i]), nnF64s(want[i])
+						for j := range w {
+							if g[j] != w[j] {
+								errs <- fmt.Errorf("%s output %d differs at %d", c.op, i, j)
+								return
+							}
+						}
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
 	}
 }

@@ -481,6 +481,7 @@ func init() {
 		Infer: elemPReluInfer, Doc: "PRelu returns x, or slope*x for x < 0; slope broadcasts to X.",
 	}, []int64{1, 6, 7, 9, 16}, nil)
 
+
 	elemRegister(Schema{
 		Name: "Clip", MinInputs: 1, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 		Infer: elemClipInfer, Doc: "Clip limits the input to [min, max].",
@@ -594,6 +595,22 @@ func UnidirectionalShape(a, b ir.Shape) (ir.Shape, error) {
 	return a, nil
 }
 
+// PReluSlopeShape returns the shape a PRelu node reads its slope with:
+// before version 7 a 1-D slope of more than one element holds one value
+// per channel (X's dim 1), so it is aligned to that axis; otherwise the
+// slope broadcasts unidirectionally as it is.
+func PReluSlopeShape(n *Node, x, slope []int) []int {
+	if n.Schema == nil || n.Schema.Since >= 7 || len(slope) != 1 || slope[0] == 1 || len(x) < 2 {
+		return slope
+	}
+	out := make([]int, len(x))
+	for i := range out {
+		out[i] = 1
+	}
+	out[1] = slope[0]
+	return out
+}
+
 func elemPReluInfer(n *Node) ([]TypeShape, error) {
 	if err := elemCheckTypes(n, elemPReluTypes, 0, 1); err != nil {
 		return nil, err
@@ -601,7 +618,16 @@ func elemPReluInfer(n *Node) ([]TypeShape, error) {
 	if err := elemSameTypes(n, 0, 1); err != nil {
 		return nil, err
 	}
-	s, err := UnidirectionalShape(n.In[0].Shape, n.In[1].Shape)
+	slope := n.In[1].Shape
+	if x := n.In[0].Shape; n.Schema.Since < 7 && x != nil && len(x) >= 2 && len(slope) == 1 &&
+		!(slope[0].Known() && slope[0].Value == 1) {
+		// Per-channel slope (before version 7).
+		if slope[0].Known() && x[1].Known() && slope[0].Value != x[1].Value {
+			return nil, elemShapeErr("PRelu slope " + slope.String() + " does not match the channels of " + x.String())
+		}
+		return []TypeShape{{DType: n.In[0].DType, Shape: x}}, nil
+	}
+	s, err := UnidirectionalShape(n.In[0].Shape, slope)
 	if err != nil {
 		return nil, err
 	}

@@ -305,6 +305,16 @@ func TestElemInferSpecial(t *testing.T) {
 			t.Errorf("PRelu slope %v: %v, want ErrShapeMismatch", slope, err)
 		}
 	}
+	// Before version 7 a 1-D slope is per channel.
+	if out, err := elemInfer("PRelu", 6, []TypeShape{Of(f, 2, 3, 4), Of(f, 3)}); err != nil || out[0].Shape.String() != "2x3x4" {
+		t.Errorf("PRelu-6 per channel: %v %v", out, err)
+	}
+	if _, err := elemInfer("PRelu", 6, []TypeShape{Of(f, 2, 3, 4), Of(f, 4)}); !errors.Is(err, ErrShapeMismatch) {
+		t.Errorf("PRelu-6 slope [4] for 3 channels: %v", err)
+	}
+	if _, err := elemInfer("PRelu", 7, []TypeShape{Of(f, 2, 3, 4), Of(f, 4)}); err != nil {
+		t.Errorf("PRelu-7 slope [4]: %v", err)
+	}
 	// Clip: bounds are scalars (or one-element), absent ones allowed.
 	if _, err := elemInfer("Clip", 13, []TypeShape{Of(f, 4), {Absent: true}, Of(f)}); err != nil {
 		t.Errorf("Clip absent min: %v", err)

@@ -69,8 +69,11 @@ func elemBin[A, B, O tensor.Elem](n *ops.Node, outDT tensor.DType, row func(d []
 		return nil, nil
 	}
 	k := &elemBinKernel[A, B, O]{outDT: outDT, row: row, check: check, uni: n.OpType == "PRelu"}
-	if n.Schema != nil && n.Schema.Attr("broadcast") != nil {
+	switch {
+	case n.Schema != nil && n.Schema.Attr("broadcast") != nil:
 		k.legacy = func(a, b []int) ([]int, error) { return ops.LegacyBroadcastShape(n, a, b) }
+	case k.uni && n.Schema != nil && n.Schema.Since < 7:
+		k.legacy = func(a, b []int) ([]int, error) { return ops.PReluSlopeShape(n, a, b), nil }
 	}
 	as, ok1 := n.In[0].ConcreteShape()
 	bs, ok2 := n.In[1].ConcreteShape()
@@ -418,14 +421,17 @@ type elemVarKernel[T tensor.Elem] struct {
 // Run implements ops.Kernel.
 func (k *elemVarKernel[T]) Run(_ *ops.ExecContext, in, out []*tensor.Tensor) error {
 	shape := k.out
-	if !k.prebuilt(in) {
+	switch {
+	case len(in) == 1:
+		shape = in[0].Shape()
+	case !k.prebuilt(in):
 		shapes := make([][]int, len(in))
 		for i, t := range in {
 			shapes[i] = t.Shape()
 		}
 		s, err := tensor.BroadcastShapes(shapes...)
 		if err != nil {
-			return fmt.Errorf("%w: %s inputs %v", ops.ErrShapeMismatch, "variadic", shapes)
+			return fmt.Errorf("%w: cannot broadcast %v", ops.ErrShapeMismatch, shapes)
 		}
 		shape = s
 	}

@@ -433,6 +433,25 @@ func TestElemPRelu(t *testing.T) {
 			}
 		}
 	}
+	// Before version 7 a 1-D slope is per channel (X's dim 1).
+	x6 := make([]float32, 24)
+	for i := range x6 {
+		x6[i] = float32(i%5) - 2
+	}
+	s6 := []float32{0.5, 2, 3}
+	got := tensor.Data[float32](elemMustEval(t, "PRelu", 6, nil, elemT(x6, 2, 3, 4), elemT(s6, 3)))
+	for i, v := range got {
+		w := x6[i]
+		if w < 0 {
+			w *= s6[(i/4)%3]
+		}
+		if v != w {
+			t.Errorf("PRelu-6 per channel: [%d] = %v, want %v", i, v, w)
+		}
+	}
+	if _, err := elemEval("PRelu", 7, nil, elemT(x6, 2, 3, 4), elemT(s6, 3)); !errors.Is(err, ops.ErrShapeMismatch) {
+		t.Errorf("PRelu-7 slope [3] for X [2,3,4]: %v, want ErrShapeMismatch", err)
+	}
 	gi := tensor.Data[int64](elemMustEval(t, "PRelu", 16, nil, elemT([]int64{-4, 4}, 2), tensor.Scalar(int64(3))))
 	if gi[0] != -12 || gi[1] != 4 {
 		t.Errorf("PRelu int64: %v", gi)

@@ -19,7 +19,7 @@ import (
 // own Infer: the legacy "broadcast"/"axis" attributes of Add, Sub, Mul, Div
 // (before 7), Pow, And, Or, Xor, Equal, Less and Greater (before 7); Clip's
 // attributes (before 11) versus its optional inputs; Min, Max, Sum and
-// Mean's equal shapes (before 8).
+// Mean's equal shapes (before 8); PRelu's per-channel 1-D slope (before 7).
 
 // Type sets of the elementwise ops.
 var (
@@ -480,7 +480,6 @@ func init() {
 		Name: "PRelu", MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 		Infer: elemPReluInfer, Doc: "PRelu returns x, or slope*x for x < 0; slope broadcasts to X.",
 	}, []int64{1, 6, 7, 9, 16}, nil)
-
 
 	elemRegister(Schema{
 		Name: "Clip", MinInputs: 1, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,

@@ -400,9 +400,9 @@ func ReshapeDims(in []int, shape []int64, allowZero bool) ([]int, error) {
 	return out, nil
 }
 
-// ReshapeTarget returns the shape values Reshape node n asks for (the
+// shpReshapeTarget returns the shape values Reshape node n asks for (the
 // attribute before opset 5, else input 1's value) and whether they are known.
-func ReshapeTarget(n *Node) ([]int64, bool) {
+func shpReshapeTarget(n *Node) ([]int64, bool) {
 	if n.Opset < 5 {
 		return n.AttrInts("shape"), true
 	}
@@ -413,7 +413,7 @@ func shpInferReshape(n *Node) ([]TypeShape, error) {
 	dt := n.In[0].DType
 	in := n.In[0].Shape
 	allowZero := n.Opset >= 14 && n.AttrInt("allowzero") != 0
-	shape, ok := ReshapeTarget(n)
+	shape, ok := shpReshapeTarget(n)
 	if !ok {
 		if n.Opset >= 5 {
 			if err := n.CheckDType(1, tensor.Int64); err != nil {
@@ -536,8 +536,8 @@ func shpSolveDim(in, out ir.Shape, neg int) (ir.Dim, error) {
 	return ir.UnknownDim, nil
 }
 
-// FlattenAxis returns Flatten node n's axis for an input of rank r, in [0, r].
-func FlattenAxis(n *Node, r int) (int, error) {
+// shpFlattenAxis returns Flatten node n's axis for an input of rank r, in [0, r].
+func shpFlattenAxis(n *Node, r int) (int, error) {
 	a := n.AttrInt("axis")
 	if a < -int64(r) || a > int64(r) {
 		return 0, Errorf("flatten: axis %d out of range for rank %d", a, r)
@@ -554,7 +554,7 @@ func shpInferFlatten(n *Node) ([]TypeShape, error) {
 	if in == nil {
 		return []TypeShape{Ranked(dt, shpUnknownDims(2))}, nil
 	}
-	a, err := FlattenAxis(n, len(in))
+	a, err := shpFlattenAxis(n, len(in))
 	if err != nil {
 		return nil, err
 	}

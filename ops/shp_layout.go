@@ -207,10 +207,10 @@ func shpInferConcat(n *Node) ([]TypeShape, error) {
 	return []TypeShape{Ranked(dt, out)}, nil
 }
 
-// SplitList returns the split sizes Split node n lists (the attribute
+// shpSplitList returns the split sizes Split node n lists (the attribute
 // before opset 13, input 1 from then on), whether it lists any, and
 // whether they are known.
-func SplitList(n *Node) (split []int64, given, known bool) {
+func shpSplitList(n *Node) (split []int64, given, known bool) {
 	if n.Opset < 13 {
 		if !n.HasAttr("split") {
 			return nil, false, true
@@ -293,7 +293,7 @@ func shpInferSplit(n *Node) ([]TypeShape, error) {
 	if err != nil {
 		return nil, err
 	}
-	split, given, known := SplitList(n)
+	split, given, known := shpSplitList(n)
 	var sizes []int64
 	if d := in[axis]; d.Known() && known {
 		if sizes, err = SplitSizes(n, d.Value, split, given); err != nil {

@@ -143,6 +143,11 @@ func shpNewPad(n *ops.Node) (ops.Kernel, error) {
 		// if any of its coordinates is, else it gathers through the last map.
 		yd, xd := y.Raw(), x.Raw()
 		row := dims[r-1]
+		// Along the last axis, [ilo, ihi) copies the kept input run [lo, ...).
+		last := maps[r-1]
+		ilo := int(max(before[r-1], 0))
+		ihi := ilo + xs[r-1] - int(max(-before[r-1], 0)) - int(max(-after[r-1], 0))
+		lo := int(max(-before[r-1], 0))
 		c := make([]int, r-1)
 		for off := 0; off < y.Len(); off += row {
 			base, constant := 0, false
@@ -157,7 +162,9 @@ func shpNewPad(n *ops.Node) (ops.Kernel, error) {
 			if constant {
 				el.fill(yd, off, row, cv)
 			} else {
-				el.gather(yd, xd, off, base, maps[r-1], 1, cv)
+				el.gather(yd, xd, off, base, last[:ilo], 1, cv)
+				el.copyN(yd, xd, off+ilo, base+lo, ihi-ilo)
+				el.gather(yd, xd, off+ihi, base, last[ihi:], 1, cv)
 			}
 			for a := r - 2; a >= 0; a-- {
 				c[a]++

@@ -10,6 +10,7 @@ package generic
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
@@ -141,6 +142,31 @@ const shpMaxInline = 16
 type shpLayout struct {
 	dims, dst, src []int
 	buf            [3][shpMaxInline]int
+	scratch        [shpMaxInline]int
+}
+
+var shpLayoutPool = sync.Pool{New: func() any { return new(shpLayout) }}
+
+// shpNewLayout returns a layout from a pool (so that kernels do not
+// allocate per call); free returns it.
+func shpNewLayout() *shpLayout { return shpLayoutPool.Get().(*shpLayout) }
+
+func (l *shpLayout) free() { shpLayoutPool.Put(l) }
+
+// strides returns the row-major strides of shape, in the layout's scratch
+// space when it fits.
+func (l *shpLayout) strides(shape []int) []int {
+	st := l.scratch[:0]
+	if len(shape) > shpMaxInline {
+		st = make([]int, 0, len(shape))
+	}
+	st = st[:len(shape)]
+	acc := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		st[i] = acc
+		acc *= shape[i]
+	}
+	return st
 }
 
 // reset sets the layout's rank to r, with all entries zero.

@@ -67,14 +67,15 @@ func shpNewConcat(n *ops.Node) (ops.Kernel, error) {
 		}
 		outer, inner := shpProd(dims[:axis]), shpProd(dims[axis+1:])
 		off := 0
-		var l shpLayout
+		l := shpNewLayout()
+		defer l.free()
 		for _, x := range in {
 			a := x.Shape()[axis]
 			l.reset(2)
 			l.dims[0], l.dims[1] = outer, a*inner
 			l.src[0], l.src[1] = a*inner, 1
 			l.dst[0], l.dst[1] = dims[axis]*inner, 1
-			shpCopyBox(el, y, x, off*inner, 0, &l)
+			shpCopyBox(el, y, x, off*inner, 0, l)
 			off += a
 		}
 		return nil
@@ -111,7 +112,8 @@ func shpNewSplit(n *ops.Node) (ops.Kernel, error) {
 		}
 		outer, inner := shpProd(xs[:axis]), shpProd(xs[axis+1:])
 		off := 0
-		var l shpLayout
+		l := shpNewLayout()
+		defer l.free()
 		for i, s := range sizes {
 			a := int(s)
 			if i < len(out) && n.HasOut(i) {
@@ -125,7 +127,7 @@ func shpNewSplit(n *ops.Node) (ops.Kernel, error) {
 				l.dims[0], l.dims[1] = outer, a*inner
 				l.src[0], l.src[1] = xs[axis]*inner, 1
 				l.dst[0], l.dst[1] = a*inner, 1
-				shpCopyBox(el, y, x, 0, off*inner, &l)
+				shpCopyBox(el, y, x, 0, off*inner, l)
 			}
 			off += a
 		}
@@ -162,9 +164,10 @@ func shpNewSlice(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return err
 		}
-		var l shpLayout
+		l := shpNewLayout()
+		defer l.free()
 		l.reset(len(xs))
-		strides := tensor.Strides(xs)
+		strides := l.strides(xs)
 		copy(l.dims, xs)
 		copy(l.src, strides)
 		sOff := 0
@@ -181,7 +184,7 @@ func shpNewSlice(n *ops.Node) (ops.Kernel, error) {
 			return err
 		}
 		l.setDst()
-		shpCopyBox(el, y, x, 0, sOff, &l)
+		shpCopyBox(el, y, x, 0, sOff, l)
 		return nil
 	}), nil
 }
@@ -206,9 +209,10 @@ func shpNewTranspose(n *ops.Node) (ops.Kernel, error) {
 // axes permuted by perm, into out[i]; outDims, when given, is the shape of
 // out[i] (a reshape of the permuted view).
 func shpPermute(el shpElems, x *tensor.Tensor, view []int, perm []int, out []*tensor.Tensor, i int, outDims []int) error {
-	var l shpLayout
+	l := shpNewLayout()
+	defer l.free()
 	l.reset(len(view))
-	strides := tensor.Strides(view)
+	strides := l.strides(view)
 	for j, p := range perm {
 		l.dims[j] = view[p]
 		l.src[j] = strides[p]
@@ -221,7 +225,7 @@ func shpPermute(el shpElems, x *tensor.Tensor, view []int, perm []int, out []*te
 		return err
 	}
 	l.setDst()
-	shpCopyBox(el, y, x, 0, 0, &l)
+	shpCopyBox(el, y, x, 0, 0, l)
 	return nil
 }
 
@@ -252,12 +256,13 @@ func shpNewExpand(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return err
 		}
-		var l shpLayout
+		l := shpNewLayout()
+		defer l.free()
 		l.reset(len(dims))
 		copy(l.dims, dims)
 		copy(l.src, tensor.BroadcastStrides(x.Shape(), dims))
 		l.setDst()
-		shpCopyBox(el, y, x, 0, 0, &l)
+		shpCopyBox(el, y, x, 0, 0, l)
 		return nil
 	}), nil
 }
@@ -281,9 +286,10 @@ func shpNewTile(n *ops.Node) (ops.Kernel, error) {
 		dims := make([]int, len(xs))
 		// The output, row-major, is the box [r0, d0, r1, d1, ...] reading x
 		// with stride 0 along each repeat.
-		var l shpLayout
+		l := shpNewLayout()
+		defer l.free()
 		l.reset(2 * len(xs))
-		strides := tensor.Strides(xs)
+		strides := l.strides(xs)
 		for i, r := range reps {
 			if r < 0 || r > tensor.MaxElements {
 				return fmt.Errorf("%w: tile: invalid repeat %d", ops.ErrInvalidNode, r)
@@ -300,7 +306,7 @@ func shpNewTile(n *ops.Node) (ops.Kernel, error) {
 			return err
 		}
 		l.setDst()
-		shpCopyBox(el, y, x, 0, 0, &l)
+		shpCopyBox(el, y, x, 0, 0, l)
 		return nil
 	}), nil
 }

@@ -49,7 +49,7 @@ type SpatialWindow struct {
 // Rank returns the number of spatial dims.
 func (w *SpatialWindow) Rank() int { return len(w.Kernel) }
 
-// nnIntsAttr reads an ints attribute that must have n values in [lo, hi],
+// nnIntsAttr reads an ints attribute that must have count values in [lo, hi],
 // or be absent or empty (then every value is def).
 func nnIntsAttr(n *Node, name string, count int, lo, hi int64, def int) ([]int, error) {
 	v := n.AttrInts(name)
@@ -73,8 +73,8 @@ func nnIntsAttr(n *Node, name string, count int, lo, hi int64, def int) ([]int, 
 }
 
 // ParseSpatialWindow reads and validates a node's window attributes
-// (strides, dilations, pads, auto_pad, and where the schema has them
-// ceil_mode, output_padding and output_shape) for a window of the given
+// (strides, dilations, pads, auto_pad, ceil_mode, and for schemas that
+// declare them output_padding and output_shape) for a window of the given
 // kernel size (one value per spatial dim, -1 where unknown). The caller
 // supplies the kernel: kernel_shape, or for convolutions W's spatial dims.
 func ParseSpatialWindow(n *Node, kernel []int) (*SpatialWindow, error) {
@@ -591,6 +591,19 @@ func nnCheckParamShape(n *Node, i int, c ir.Dim, what string) error {
 	return nnCheckDimEq(s[0], c, n.OpType+" "+what+" size vs channels")
 }
 
+// nnKnownProduct returns the product of s's dims if they are all known (and
+// the product is a valid element count).
+func nnKnownProduct(s ir.Shape) (int64, bool) {
+	p := int64(1)
+	for _, d := range s {
+		if !d.Known() || (d.Value > 0 && p > tensor.MaxElements/d.Value) {
+			return 0, false
+		}
+		p *= d.Value
+	}
+	return p, true
+}
+
 // BatchNormSpatial reports whether a BatchNormalization node normalises
 // per channel (true; the only mode since opset 9) or per activation
 // (spatial = 0 in opsets 1 to 8, where the parameters cover C x D1 x ...).
@@ -641,47 +654,33 @@ func inferBatchNorm(n *Node) ([]TypeShape, error) {
 		return nil, fmt.Errorf("%w: BatchNormalization training outputs (opset %d < 14)", ErrUnsupportedOp, n.Opset)
 	}
 	x := n.In[0].Shape
-	c := ir.DimOf(1)
-	if x == nil {
-		c = ir.UnknownDim
-	} else if len(x) == 0 {
+	if x != nil && len(x) == 0 {
 		return nil, fmt.Errorf("%w: BatchNormalization input must have rank >= 1", ErrShapeMismatch)
-	} else if len(x) >= 2 {
-		c = x[1]
 	}
-	if !BatchNormSpatial(n) && x != nil {
-		// Per-activation parameters cover C x D1 x ... x Dn.
+	c := nnDim(x, 1) // a 1-D input is N with one channel
+	if len(x) == 1 {
 		c = ir.DimOf(1)
-		for _, d := range x[1:] {
-			if !d.Known() {
-				c = ir.UnknownDim
-				break
-			}
-			c.Value *= d.Value
-		}
-		if len(x) < 2 {
-			c = ir.DimOf(1)
-		}
 	}
-	if BatchNormSpatial(n) || x == nil {
-		for i, what := range []string{"scale", "B", "mean", "var"} {
+	params := []string{"scale", "B", "mean", "var"}
+	switch {
+	case BatchNormSpatial(n):
+		for i, what := range params {
 			if err := nnCheckParamShape(n, i+1, c, what); err != nil {
 				return nil, err
 			}
 		}
-	} else {
-		for i, what := range []string{"scale", "B", "mean", "var"} {
-			s := n.In[i+1].Shape
-			if s == nil || !s.Known() || !c.Known() {
-				continue
+	case x != nil:
+		// spatial = 0: one parameter per activation, C x D1 x ... x Dn.
+		want, ok := nnKnownProduct(x[1:])
+		for i, what := range params {
+			got, gok := nnKnownProduct(n.In[i+1].Shape)
+			if ok && gok && n.In[i+1].Shape != nil && got != want {
+				return nil, fmt.Errorf("%w: BatchNormalization (spatial=0) %s has %d values, want %d", ErrShapeMismatch, what, got, want)
 			}
-			cnt := int64(1)
-			for _, d := range s {
-				cnt *= d.Value
-			}
-			if cnt != c.Value {
-				return nil, fmt.Errorf("%w: BatchNormalization (spatial=0) %s has %d values, want %d", ErrShapeMismatch, what, cnt, c.Value)
-			}
+		}
+		c = ir.UnknownDim
+		if ok {
+			c = ir.DimOf(want)
 		}
 	}
 	res := []TypeShape{Ranked(n.In[0].DType, x)}

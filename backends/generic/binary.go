@@ -117,6 +117,9 @@ func elemWidenRun[H elemHalf](buf []float32, x []H, n, lo, hi int) []float32 {
 // Bitwise ops, by dtype.
 func elemArithFactory(n *ops.Node) (ops.Kernel, error) {
 	dt := n.In[0].DType
+	if n.OpType == "BitShift" && dt.IsSigned() {
+		return nil, nil // a negative shift count would panic; the spec has unsigned types only
+	}
 	switch dt {
 	case tensor.Float32:
 		return elemBin(n, dt, elemFloatArithRow[float32](n), nil)
@@ -408,7 +411,9 @@ func elemPReluFactory(n *ops.Node) (ops.Kernel, error) {
 }
 
 // Variadic Min, Max, Sum, Mean: out = op(op(in0, in1), in2)..., each step
-// broadcast to the final shape; Mean divides at the end.
+// broadcast to the final shape; Mean divides at the end. The output is
+// written from the first step on, so it may share memory with input 0 but
+// not with a later input.
 
 type elemVarKernel[T tensor.Elem] struct {
 	dt    tensor.DType

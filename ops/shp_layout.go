@@ -225,11 +225,15 @@ func shpSplitList(n *Node) (split []int64, given, known bool) {
 }
 
 // SplitSizes returns the size of each output of Split node n along an axis
-// of length dim, given its split list (nil when not given): the list
-// itself, or num_outputs parts of ceil(dim/num_outputs) with a smaller last
-// one (opset 18), or equal parts, one per output.
+// of length dim, given its split list (given is false when the node has
+// none): the list itself, or num_outputs parts of ceil(dim/num_outputs) with
+// a smaller last one (opset 18), or equal parts, one per output (also for an
+// empty list).
 func SplitSizes(n *Node, dim int64, split []int64, given bool) ([]int64, error) {
 	outs := len(n.Outputs)
+	if len(split) == 0 {
+		given = false // an empty split input means equal parts, as in ORT
+	}
 	if given {
 		if len(split) != outs {
 			return nil, Errorf("split: %d sizes for %d outputs", len(split), outs)
@@ -299,7 +303,7 @@ func shpInferSplit(n *Node) ([]TypeShape, error) {
 		if sizes, err = SplitSizes(n, d.Value, split, given); err != nil {
 			return nil, err
 		}
-	} else if given && known {
+	} else if given && known && len(split) > 0 {
 		if len(split) != len(n.Outputs) {
 			return nil, Errorf("split: %d sizes for %d outputs", len(split), len(n.Outputs))
 		}

@@ -1,6 +1,7 @@
 package generic
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -79,7 +80,7 @@ func shpRun(op string, opset int64, nOut int, in []*tensor.Tensor, attrs ...*ir.
 	for i := range nOut {
 		node.Outputs = append(node.Outputs, fmt.Sprintf("y%d", i))
 	}
-	return ops.Eval(nil, node, opset, in, func(b string) bool { return b == Name })
+	return ops.Eval(context.Background(), node, opset, in, func(b string) bool { return b == Name })
 }
 
 func shpMustRun(t *testing.T, op string, opset int64, nOut int, in []*tensor.Tensor, attrs ...*ir.Attribute) []*tensor.Tensor {

@@ -1,6 +1,7 @@
 package generic
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -125,11 +126,13 @@ func TestShpConcatSplit(t *testing.T) {
 	shpEq(t, "Split zero sizes", parts[1], shpIota(3))
 	// Omitted outputs are skipped but still take their share.
 	node := &ir.Node{OpType: "Split", Inputs: []string{"x", "s"}, Outputs: []string{"a", "", "c"}}
-	outs, err := ops.Eval(nil, node, 13, []*tensor.Tensor{x, shpI64(1, 2, 4)}, nil)
+	outs, err := ops.Eval(context.Background(), node, 13, []*tensor.Tensor{x, shpI64(1, 2, 4)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	shpEq(t, "Split with an omitted output", outs[2], shpTen([]int{4}, float32(3), 4, 5, 6))
+	parts = shpMustRun(t, "Split", 13, 2, []*tensor.Tensor{shpIota(4), shpI64()})
+	shpEq(t, "Split with an empty split input", parts[1], shpTen([]int{2}, float32(2), 3))
 	shpFails(t, "Split sizes not adding up", ops.ErrShapeMismatch, "Split", 13, 2, []*tensor.Tensor{x, shpI64(3, 3)})
 	shpFails(t, "Split uneven", ops.ErrShapeMismatch, "Split", 13, 2, []*tensor.Tensor{x})
 	shpFails(t, "Split too many sizes", ops.ErrInvalidNode, "Split", 13, 2, []*tensor.Tensor{x, shpI64(3, 3, 1)})

@@ -232,7 +232,12 @@ func valueInfosToProto(vs []*ir.ValueInfo, where string) ([]*onnxpb.ValueInfoPro
 	return out, nil
 }
 
+// typeToProto converts a type; nil (nothing known) becomes an empty
+// TypeProto, as the decoder reads it.
 func typeToProto(t *ir.Type) (*onnxpb.TypeProto, error) {
+	if t == nil {
+		return &onnxpb.TypeProto{}, nil
+	}
 	elem := func() (*onnxpb.TypeProto, error) {
 		if t.Elem == nil {
 			return nil, errorf(ErrInvalidModel, "%v type without element type", t)
@@ -364,9 +369,6 @@ func attributeToProto(a *ir.Attribute) (*onnxpb.AttributeProto, error) {
 			return bad(err)
 		}
 	case ir.AttrTypeProto:
-		if a.TypeProto == nil {
-			return missing()
-		}
 		if ap.Tp, err = typeToProto(a.TypeProto); err != nil {
 			return bad(err)
 		}
@@ -407,9 +409,6 @@ func attributeToProto(a *ir.Attribute) (*onnxpb.AttributeProto, error) {
 		}
 	case ir.AttrTypeProtos:
 		for _, t := range a.TypeProtos {
-			if t == nil {
-				return missing()
-			}
 			tp, err := typeToProto(t)
 			if err != nil {
 				return bad(err)

@@ -102,19 +102,26 @@ func (l *loader) open(p string) (*extFile, error) {
 	if !fs.ValidPath(name) {
 		return nil, errors.New("location is not a valid path")
 	}
-	// Stat first so that a FIFO or device is refused before Open blocks on it.
-	fi, err := fs.Stat(fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
+	// Stat first, where the file system can, so that a FIFO or device is
+	// refused before Open blocks on it.
+	if sfs, ok := fsys.(fs.StatFS); ok {
+		fi, err := sfs.Stat(name)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, errors.New("not a regular file")
+		}
 	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err = f.Stat(); err != nil {
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err != nil {
 		f.Close()
 		return nil, err
 	}

@@ -4,6 +4,9 @@
 set -eu
 
 PROTOC_GEN_GO_VERSION=v1.36.12
+# onnx.pb.go records the protoc version in its header; it was generated with
+# Debian bookworm's protobuf-compiler.
+PROTOC_VERSION="libprotoc 3.21.12"
 
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,10 @@ command -v protoc >/dev/null 2>&1 || {
 	echo "check-generated: protoc not found (Debian: apt-get install protobuf-compiler)" >&2
 	exit 1
 }
+
+if [ "$(protoc --version)" != "$PROTOC_VERSION" ]; then
+	echo "check-generated: warning: $(protoc --version) is not $PROTOC_VERSION; the header of onnx.pb.go may differ" >&2
+fi
 
 gobin=$(go env GOBIN)
 [ -n "$gobin" ] || gobin=$(go env GOPATH)/bin

@@ -3,6 +3,7 @@ package onnx
 import (
 	"encoding/binary"
 	"errors"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -116,8 +117,10 @@ func TestOnnxExternalRead(t *testing.T) {
 	check("Decode(WithExternalDataDir)", m, err)
 	m, err = Decode(model, WithExternalDataFS(os.DirFS(dir), "."))
 	check("Decode(WithExternalDataFS)", m, err)
-	// A file system whose files can only be read front to back.
-	m, err = LoadFS(onnxStreamFS{os.DirFS(dir)}, "model.onnx")
+	// File systems whose files can only seek, or only be read front to back.
+	m, err = LoadFS(onnxStreamFS{os.DirFS(dir), true}, "model.onnx")
+	check("LoadFS(seek-only files)", m, err)
+	m, err = LoadFS(onnxStreamFS{os.DirFS(dir), false}, "model.onnx")
 	check("LoadFS(stream-only files)", m, err)
 	// In-memory files.
 	mfs := fstest.MapFS{"m/model.onnx": {Data: model}, "m/weights.bin": {Data: data}, "m/sub/b.bin": {Data: onnxF32Bytes(-1, -2)}}
@@ -132,15 +135,28 @@ func TestOnnxExternalRead(t *testing.T) {
 	}
 }
 
-// onnxStreamFS hides ReadAt and Seek of the files of an fs.FS.
-type onnxStreamFS struct{ fsys fs.FS }
+// onnxStreamFS hides ReadAt (and Seek, unless seek is set) of the files of
+// an fs.FS.
+type onnxStreamFS struct {
+	fsys fs.FS
+	seek bool
+}
 
 type onnxStreamFile struct{ f fs.File }
+
+type onnxSeekFile struct{ onnxStreamFile }
+
+func (f onnxSeekFile) Seek(off int64, whence int) (int64, error) {
+	return f.f.(io.Seeker).Seek(off, whence)
+}
 
 func (s onnxStreamFS) Open(name string) (fs.File, error) {
 	f, err := s.fsys.Open(name)
 	if err != nil {
 		return nil, err
+	}
+	if s.seek {
+		return onnxSeekFile{onnxStreamFile{f}}, nil
 	}
 	return onnxStreamFile{f}, nil
 }

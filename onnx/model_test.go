@@ -914,3 +914,40 @@ print("ok", len(glob.glob(td + "/tensors/*.pb")))
 	}
 	t.Logf("python: %s", bytes.TrimSpace(out))
 }
+
+// TestOnnxModelSparseAllTypes round-trips sparse tensor attributes of every
+// type: Encode keeps the non-zero elements, Decode scatters them back.
+func TestOnnxModelSparseAllTypes(t *testing.T) {
+	tensors := onnxTestTensors()
+	tensors["string"] = tensor.Must(tensor.FromSlice([]string{"", "a", "", "b"}, 2, 2))
+	tensors["all zero"] = tensor.Must(tensor.New(tensor.Int16, 3, 2))
+	tensors["scalar"] = tensor.Must(tensor.FromSlice([]float64{2.5}))
+	tensors["empty"] = tensor.Must(tensor.New(tensor.Uint8, 0, 2))
+	var list []*tensor.Tensor
+	var attrs []*ir.Attribute
+	for _, name := range slices.Sorted(maps.Keys(tensors)) {
+		list = append(list, tensors[name])
+		attrs = append(attrs, &ir.Attribute{Name: name, Type: ir.AttrSparseTensor, Tensor: tensors[name]})
+	}
+	attrs = append(attrs, &ir.Attribute{Name: "list", Type: ir.AttrSparseTensors, Tensors: list})
+	m := &ir.Model{IRVersion: 9, OpsetImports: map[string]int64{"": 19}, Graph: &ir.Graph{
+		Nodes: []*ir.Node{{OpType: "Sparse", Domain: "x", Attrs: attrs}},
+	}}
+	onnxRoundTrip(t, "sparse attributes", m)
+	// The number of values stored is the number of non-zero elements.
+	mp, err := ToProto(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ap := range mp.Graph.Node[0].Attribute {
+		if ap.GetName() == "all zero" && len(ap.SparseTensor.Values.RawData) != 0 {
+			t.Errorf("all-zero tensor stored %d value bytes", len(ap.SparseTensor.Values.RawData))
+		}
+		if ap.GetName() == "float" && !reflect.DeepEqual(ap.SparseTensor.Values.RawData[:4], []byte{0, 0, 0xc0, 0x3f}) {
+			t.Errorf("first float value bytes % x", ap.SparseTensor.Values.RawData[:4])
+		}
+	}
+	if _, err := ToProto(&ir.Model{Graph: &ir.Graph{Nodes: []*ir.Node{{OpType: "S", Attrs: []*ir.Attribute{{Name: "s", Type: ir.AttrSparseTensors, Tensors: []*tensor.Tensor{nil}}}}}}}); !errors.Is(err, ErrInvalidTensor) {
+		t.Errorf("nil sparse tensor: %v", err)
+	}
+}

@@ -44,9 +44,6 @@ type step struct {
 
 func compile(m *ir.Model, cfg *config) (*plan, error) {
 	g := m.Graph
-	if _, ok := m.OpsetImports[""]; !ok && len(g.Nodes) > 0 {
-		return nil, fmt.Errorf("runtime: %w: model imports no ai.onnx opset", ErrInvalidModel)
-	}
 	p := &plan{}
 	slots := map[string]int{}
 	newSlot := func(name string, ts ops.TypeShape) int {
@@ -91,7 +88,10 @@ func compile(m *ir.Model, cfg *config) (*plan, error) {
 		if domain == "ai.onnx" {
 			domain = ""
 		}
-		opset := m.Opset(domain)
+		opset, imported := m.OpsetImports[domain]
+		if !imported {
+			return nil, fmt.Errorf("runtime: %w: %v uses domain %q, which the model does not import", ErrInvalidModel, n, n.Domain)
+		}
 		id := OpID{Domain: domain, Op: n.OpType, Opset: opset}
 		schema := ops.LookupSchema(domain, n.OpType, opset)
 		if schema == nil || !ops.HasKernel(domain, n.OpType, opset) {

@@ -78,3 +78,7 @@ func NormAxis(axis, rank int) (int, error) {
 	}
 	return axis, nil
 }
+
+// cloneShape copies s; a rank-0 shape becomes an empty, non-nil slice, so
+// every scalar has the same representation.
+func cloneShape(s []int) []int { return append(make([]int, 0, len(s)), s...) }

@@ -65,7 +65,7 @@ func New(dt DType, shape ...int) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tensor{dtype: dt, shape: append([]int(nil), shape...), data: data}, nil
+	return &Tensor{dtype: dt, shape: cloneShape(shape), data: data}, nil
 }
 
 // Must returns t and panics if err is not nil; for tests and literals.
@@ -127,7 +127,7 @@ func FromSlice[T Elem](data []T, shape ...int) (*Tensor, error) {
 	if data == nil {
 		data = []T{}
 	}
-	return &Tensor{dtype: DTypeOf[T](), shape: append([]int(nil), shape...), data: data}, nil
+	return &Tensor{dtype: DTypeOf[T](), shape: cloneShape(shape), data: data}, nil
 }
 
 // Scalar returns a rank-0 tensor holding v.
@@ -164,7 +164,7 @@ func (t *Tensor) Reshape(shape ...int) (*Tensor, error) {
 	if n != t.Len() {
 		return nil, fmt.Errorf("%w: cannot reshape %v to %v", ErrShape, t.shape, shape)
 	}
-	return &Tensor{dtype: t.dtype, shape: append([]int(nil), shape...), data: t.data}, nil
+	return &Tensor{dtype: t.dtype, shape: cloneShape(shape), data: t.data}, nil
 }
 
 // Clone returns a deep copy of t.

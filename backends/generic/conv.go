@@ -75,7 +75,8 @@ func nnNewConvGeom(cols, tgt []int, w *ops.SpatialWindow, padBegin []int) *nnCon
 // that share one row of the column grid (all coordinates but the last),
 // for kernel position kpos. For t in [lo, hi) column j0+jOff+t meets the
 // target element at flat offset base + t*strides[r-1]; the other columns
-// of the run meet none. o is scratch of length r.
+// of the run meet none. When none does, lo = hi = base = 0. o is scratch of
+// length r.
 func (g *nnConvGeom) runs(kpos []int, j0, nb int, o []int, f func(jOff, run, base, lo, hi int)) {
 	L := g.r - 1
 	j := j0
@@ -105,8 +106,10 @@ func (g *nnConvGeom) runs(kpos []int, j0, nb int, o []int, f func(jOff, run, bas
 			if tL > c0 {
 				hi = min(run, (tL-c0+sL-1)/sL)
 			}
-			lo = min(lo, hi)
 			base += c0
+		}
+		if lo >= hi {
+			lo, hi, base = 0, 0, 0 // no valid column; keep base+lo a valid index
 		}
 		f(j-j0, run, base, lo, hi)
 		j += run

@@ -204,7 +204,13 @@ func nnRandConvCase(r *rand.Rand, transposed bool) nnConvCase {
 		c.d = append(c.d, 1+r.IntN(2))
 		c.pads[i], c.pads[i+rank] = r.IntN(3), r.IntN(3)
 		ext := (c.k[i]-1)*c.d[i] + 1
-		c.in = append(c.in, max(1, ext-c.pads[i]-c.pads[i+rank])+r.IntN(6))
+		c.in = append(c.in, max(1, ext-c.pads[i]-c.pads[i+rank]))
+		if r.IntN(3) > 0 { // else the smallest input the window fits in
+			c.in[i] += r.IntN(6)
+			if rank == 3 && i == 0 {
+				c.in[i] = max(min(c.in[i], 4), ext-c.pads[i]-c.pads[i+rank])
+			}
+		}
 		if transposed {
 			c.in[i] = 1 + r.IntN(5)
 			// Pads may not remove the whole output.
@@ -213,9 +219,6 @@ func nnRandConvCase(r *rand.Rand, transposed bool) nnConvCase {
 				c.pads[i], c.pads[i+rank] = c.pads[i]/2, c.pads[i+rank]/2
 			}
 		}
-	}
-	if rank == 3 {
-		c.in[0] = min(c.in[0], 4)
 	}
 	switch m := r.IntN(8); {
 	case m == 0:
@@ -296,7 +299,7 @@ func nnRunConvCase(t *testing.T, r *rand.Rand, c nnConvCase, transposed bool, dt
 
 func TestNNConvRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for range 400 {
+	for range 2000 {
 		nnRunConvCase(t, r, nnRandConvCase(r, false), false, tensor.Float32)
 	}
 	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float16, tensor.BFloat16} {
@@ -308,7 +311,7 @@ func TestNNConvRandom(t *testing.T) {
 
 func TestNNConvTransposeRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for range 400 {
+	for range 1000 {
 		nnRunConvCase(t, r, nnRandConvCase(r, true), true, tensor.Float32)
 	}
 	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float16} {
@@ -343,6 +346,9 @@ func TestNNConvEdgeSizes(t *testing.T) {
 		{n: 1, g: 1, cg: 2, mg: 2, in: []int{3, 3, 4, 3}, k: []int{2, 1, 2, 2}, s: []int{1, 1, 2, 1}, d: []int{1, 1, 1, 1}, pads: []int{0, 0, 1, 0, 0, 1, 0, 1}},
 		// padding wider than the kernel
 		{n: 1, g: 1, cg: 1, mg: 1, in: []int{2, 2}, k: []int{2, 2}, s: []int{1, 1}, d: []int{1, 1}, pads: []int{3, 3, 3, 3}},
+		// taps entirely in the padding (ONNX's test_Conv1d_pad2size1), im2col and depthwise
+		{n: 1, g: 1, cg: 4, mg: 4, in: []int{1}, k: []int{5}, s: []int{1}, d: []int{1}, pads: []int{2, 2}, bias: true},
+		{n: 1, g: 3, cg: 1, mg: 1, in: []int{1, 2}, k: []int{5, 3}, s: []int{1, 1}, d: []int{1, 1}, pads: []int{2, 1, 2, 1}},
 		// im2col in several column tiles: kdim 1152 x 1024 columns > nnColBudget
 		{n: 1, g: 1, cg: 128, mg: 8, in: []int{32, 32}, k: []int{3, 3}, s: []int{1, 1}, d: []int{1, 1}, pads: []int{1, 1, 1, 1}, bias: true},
 	}

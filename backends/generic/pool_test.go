@@ -160,9 +160,13 @@ func nnRandPoolCase(r *rand.Rand, op string) nnPoolCase {
 		c.s = append(c.s, 1+r.IntN(3))
 		c.d = append(c.d, 1+r.IntN(2))
 		ext := (c.k[i]-1)*c.d[i] + 1
-		// Pads smaller than the window keep every window non-empty.
 		c.pads[i], c.pads[i+rank] = r.IntN(ext), r.IntN(ext)
 		c.in = append(c.in, ext+r.IntN(6))
+		if r.IntN(4) == 0 {
+			// As small as the padded window allows: some windows may hold
+			// padding only (max -Inf with index -1, average NaN).
+			c.in[i] = max(1, ext-c.pads[i]-c.pads[i+rank])
+		}
 	}
 	if rank == 3 {
 		c.in[0] = min(c.in[0], 5)
@@ -174,6 +178,9 @@ func nnRandPoolCase(r *rand.Rand, op string) nnPoolCase {
 		c.autoPad = "SAME_LOWER"
 	case 2:
 		c.autoPad = "VALID"
+		for i := range rank {
+			c.in[i] = max(c.in[i], (c.k[i]-1)*c.d[i]+1)
+		}
 	}
 	return c
 }

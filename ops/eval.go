@@ -17,7 +17,7 @@ func AllocOutputs(n *Node, inferred []TypeShape, out []*tensor.Tensor) error {
 			continue
 		}
 		dims, ok := inferred[i].ConcreteShape()
-		if !ok || !inferred[i].DType.Supported() {
+		if !ok || !inferred[i].IsTensor() || !inferred[i].DType.Supported() {
 			continue
 		}
 		t, err := tensor.New(inferred[i].DType, dims...)

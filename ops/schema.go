@@ -18,12 +18,64 @@ type TypeShape struct {
 	Value *tensor.Tensor
 	// Absent marks an omitted optional input ("" in the node).
 	Absent bool
+	// Type is set for a sequence or optional value (nil for a tensor); then
+	// DType is the element type of the tensors it holds and Shape is nil.
+	Type *ir.Type
 }
 
-// Known returns a TypeShape for a concrete tensor, with its value.
+// Known returns a TypeShape for a concrete value, with the value.
 func Known(t *tensor.Tensor) TypeShape {
+	if t.Kind() != tensor.KindTensor {
+		return TypeShape{DType: t.DType(), Value: t, Type: ValueType(t)}
+	}
 	return TypeShape{DType: t.DType(), Shape: ir.ShapeOf(t.Shape()...), Value: t}
 }
+
+// ValueType returns the ir.Type of a concrete value: for a sequence or
+// optional, with its element type (and the first element's shape when it
+// is a tensor).
+func ValueType(t *tensor.Tensor) *ir.Type {
+	switch t.Kind() {
+	case tensor.KindSequence, tensor.KindOptional:
+		kind := ir.KindSequence
+		if t.Kind() == tensor.KindOptional {
+			kind = ir.KindOptional
+		}
+		elem := &ir.Type{Kind: ir.KindTensor, DType: t.DType()}
+		if items := t.Items(); len(items) > 0 {
+			elem = ValueType(items[0])
+			if t.Kind() == tensor.KindSequence && elem.Kind == ir.KindTensor {
+				elem.Shape = nil // sequence elements may differ in shape
+			}
+		}
+		return &ir.Type{Kind: kind, Elem: elem}
+	}
+	return &ir.Type{Kind: ir.KindTensor, DType: t.DType(), Shape: ir.ShapeOf(t.Shape()...)}
+}
+
+// FromType returns what an ir.Type says of a value: for a tensor, its dtype
+// and shape; for a container, the container type with its innermost tensor
+// element type as DType.
+func FromType(t *ir.Type) TypeShape {
+	if t == nil {
+		return TypeShape{}
+	}
+	if t.Kind == ir.KindTensor || t.Kind == ir.KindSparseTensor {
+		return TypeShape{DType: t.DType, Shape: t.Shape}
+	}
+	ts := TypeShape{Type: t}
+	for e := t.Elem; e != nil; e = e.Elem {
+		if e.Kind == ir.KindTensor {
+			ts.DType = e.DType
+			break
+		}
+	}
+	return ts
+}
+
+// IsTensor reports whether the value is a plain tensor (not a sequence or
+// optional).
+func (ts TypeShape) IsTensor() bool { return ts.Type == nil }
 
 // Of returns a TypeShape with the given dtype and known dims, no value.
 func Of(dt tensor.DType, dims ...int) TypeShape {
@@ -39,6 +91,9 @@ func Unranked(dt tensor.DType) TypeShape { return TypeShape{DType: dt} }
 func (ts TypeShape) String() string {
 	if ts.Absent {
 		return "absent"
+	}
+	if ts.Type != nil {
+		return ts.Type.String()
 	}
 	if ts.Shape == nil {
 		return ts.DType.String() + "[?]"
@@ -73,6 +128,11 @@ type Schema struct {
 	// use input values (TypeShape.Value) when present: at run time every
 	// input has its value.
 	Infer func(n *Node) ([]TypeShape, error)
+
+	// GraphInputs, for ops with graph attributes, says what the op passes
+	// to the graph attr's formal inputs; it fills in types a model leaves
+	// undeclared there. Nil when the op has no subgraph.
+	GraphInputs func(n *Node, attr string) []TypeShape
 
 	// NonDeterministic marks random ops, which are never constant-folded.
 	NonDeterministic bool

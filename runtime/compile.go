@@ -14,14 +14,19 @@ import (
 // so that folding never multiplies the model's memory.
 const maxFoldElements = 1 << 20
 
-// plan is a compiled graph: value slots and a flat list of steps.
+// plan is a compiled graph: value slots and a flat list of steps. The main
+// graph and every subgraph (If branches, Loop and Scan bodies) are plans; a
+// subgraph's plan imports the enclosing values it reads through outer.
 type plan struct {
 	names   []string         // slot -> value name
 	types   []ops.TypeShape  // slot -> compile-time type (Value set for constants)
 	consts  []*tensor.Tensor // slot -> constant value (initializers, folded)
+	slots   map[string]int   // name -> slot
 	inputs  []planInput
-	outputs []int // slots of graph outputs
+	outer   []outerRef // enclosing-scope values a subgraph reads
+	outputs []int      // slots of graph outputs
 	steps   []*step
+	sub     bool // a subgraph: its inputs need not be typed
 }
 
 type planInput struct {
@@ -30,82 +35,131 @@ type planInput struct {
 	ts   ops.TypeShape
 }
 
+// outerRef copies the enclosing plan's slot parent into this plan's slot.
+type outerRef struct{ slot, parent int }
+
 // step runs one node.
 type step struct {
-	node    *ops.Node
-	kernel  ops.Kernel
-	backend string
-	in, out []int // slots; -1 for omitted optional values
-	free    []int // slots whose last reader is this step
-	static  bool  // every output shape known at compile time
-	aliases bool
-	folded  bool
+	node     *ops.Node
+	kernel   ops.Kernel
+	backend  string
+	in, out  []int            // slots; -1 for omitted optional values
+	free     []int            // slots whose last reader is this step
+	subplans map[string]*plan // compiled graph attributes, by attribute name
+	static   bool             // every output shape known at compile time
+	aliases  bool
+	folded   bool
 }
 
+// compile checks that every operator of m, in every subgraph, has a schema
+// and a kernel (reporting all that do not at once), then compiles the main
+// graph.
 func compile(m *ir.Model, cfg *config) (*plan, error) {
-	g := m.Graph
-	p := &plan{}
-	slots := map[string]int{}
-	newSlot := func(name string, ts ops.TypeShape) int {
-		slots[name] = len(p.names)
-		p.names = append(p.names, name)
-		p.types = append(p.types, ts)
-		p.consts = append(p.consts, nil)
-		return len(p.names) - 1
-	}
-
-	for _, in := range g.Initializers {
-		if in.Tensor == nil {
-			return nil, fmt.Errorf("runtime: %w: initializer %q has no data", ErrInvalidModel, in.Name)
-		}
-		if _, dup := slots[in.Name]; dup {
-			return nil, fmt.Errorf("runtime: %w: initializer %q defined twice", ErrInvalidModel, in.Name)
-		}
-		s := newSlot(in.Name, ops.Known(in.Tensor))
-		p.consts[s] = in.Tensor
-	}
-	for _, vi := range g.Inputs {
-		if _, isInit := slots[vi.Name]; isInit {
-			continue // IR < 4 lists initializers as inputs too; they stay constant
-		}
-		if vi.Type == nil || vi.Type.Kind != ir.KindTensor {
-			return nil, fmt.Errorf("runtime: %w: input %q has no tensor type", ErrInvalidModel, vi.Name)
-		}
-		ts := ops.TypeShape{DType: vi.Type.DType, Shape: fixDims(vi.Type.Shape, cfg.dims)}
-		s := newSlot(vi.Name, ts)
-		p.inputs = append(p.inputs, planInput{name: vi.Name, slot: s, ts: ts})
-	}
-
-	order, err := topoOrder(g, slots)
-	if err != nil {
-		return nil, err
-	}
-
 	missing := map[OpID]bool{}
-	var nodes []*ops.Node
-	for _, n := range order {
-		domain := n.Domain
-		if domain == "ai.onnx" {
-			domain = ""
-		}
-		opset, imported := m.OpsetImports[domain]
-		if !imported {
-			return nil, fmt.Errorf("runtime: %w: %v uses domain %q, which the model does not import", ErrInvalidModel, n, n.Domain)
-		}
-		id := OpID{Domain: domain, Op: n.OpType, Opset: opset}
-		schema := ops.LookupSchema(domain, n.OpType, opset)
-		if schema == nil || !ops.HasKernel(domain, n.OpType, opset) {
-			missing[id] = true
-		}
-		nodes = append(nodes, &ops.Node{Node: n, Schema: schema, Opset: opset})
+	if err := collectMissing(m, m.Graph, missing); err != nil {
+		return nil, err
 	}
 	if err := newUnsupported(missing); err != nil {
 		return nil, err
 	}
+	return compileGraph(m, m.Graph, cfg, nil, nil)
+}
 
+func collectMissing(m *ir.Model, g *ir.Graph, missing map[OpID]bool) error {
+	for _, n := range g.Nodes {
+		domain := normDomain(n.Domain)
+		opset, imported := m.OpsetImports[domain]
+		if !imported {
+			return fmt.Errorf("runtime: %w: %v uses domain %q, which the model does not import", ErrInvalidModel, n, n.Domain)
+		}
+		if ops.LookupSchema(domain, n.OpType, opset) == nil || !ops.HasKernel(domain, n.OpType, opset) {
+			missing[OpID{Domain: domain, Op: n.OpType, Opset: opset}] = true
+		}
+		for _, a := range n.Attrs {
+			if a.Graph != nil {
+				if err := collectMissing(m, a.Graph, missing); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func normDomain(d string) string {
+	if d == "ai.onnx" {
+		return ""
+	}
+	return d
+}
+
+func (p *plan) newSlot(name string, ts ops.TypeShape) int {
+	p.slots[name] = len(p.names)
+	p.names = append(p.names, name)
+	p.types = append(p.types, ts)
+	p.consts = append(p.consts, nil)
+	return len(p.names) - 1
+}
+
+// compileGraph compiles g. parent is the enclosing plan for a subgraph
+// (nil for the main graph); the subgraph reads the parent's values by name,
+// and inTypes (from the op's Schema.GraphInputs) stand in for the types of
+// formal inputs the model leaves undeclared.
+func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes []ops.TypeShape) (*plan, error) {
+	p := &plan{slots: map[string]int{}, sub: parent != nil}
+	for _, in := range g.Initializers {
+		if in.Tensor == nil {
+			return nil, fmt.Errorf("runtime: %w: initializer %q has no data", ErrInvalidModel, in.Name)
+		}
+		if _, dup := p.slots[in.Name]; dup {
+			return nil, fmt.Errorf("runtime: %w: initializer %q defined twice", ErrInvalidModel, in.Name)
+		}
+		s := p.newSlot(in.Name, ops.Known(in.Tensor))
+		p.consts[s] = in.Tensor
+	}
+	for _, vi := range g.Inputs {
+		if _, isInit := p.slots[vi.Name]; isInit {
+			continue // IR < 4 lists initializers as inputs too; they stay constant
+		}
+		if _, dup := p.slots[vi.Name]; dup {
+			return nil, fmt.Errorf("runtime: %w: input %q listed twice", ErrInvalidModel, vi.Name)
+		}
+		if vi.Type == nil && !p.sub {
+			return nil, fmt.Errorf("runtime: %w: input %q has no type", ErrInvalidModel, vi.Name)
+		}
+		ts := ops.FromType(vi.Type)
+		if i := len(p.inputs); ts.DType == tensor.Undefined && ts.Type == nil && i < len(inTypes) {
+			ts = inTypes[i]
+		}
+		ts.Shape = fixDims(ts.Shape, cfg.dims)
+		s := p.newSlot(vi.Name, ts)
+		p.inputs = append(p.inputs, planInput{name: vi.Name, slot: s, ts: ts})
+	}
+	if parent != nil {
+		for _, name := range outerReads(g) {
+			if _, local := p.slots[name]; local {
+				continue
+			}
+			ps, ok := parent.slots[name]
+			if !ok {
+				return nil, fmt.Errorf("runtime: %w: subgraph %q reads %q, which no enclosing scope defines", ErrInvalidModel, g.Name, name)
+			}
+			s := p.newSlot(name, parent.types[ps])
+			p.consts[s] = parent.consts[ps]
+			p.outer = append(p.outer, outerRef{slot: s, parent: ps})
+		}
+	}
+
+	order, err := topoOrder(g, p.slots)
+	if err != nil {
+		return nil, err
+	}
 	allow := cfg.allow()
-	for _, n := range nodes {
-		st, err := p.compileNode(n, slots, newSlot, allow)
+	for _, n := range order {
+		domain := normDomain(n.Domain)
+		opset := m.OpsetImports[domain]
+		on := &ops.Node{Node: n, Schema: ops.LookupSchema(domain, n.OpType, opset), Opset: opset}
+		st, err := p.compileNode(m, cfg, on, allow)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +167,7 @@ func compile(m *ir.Model, cfg *config) (*plan, error) {
 	}
 
 	for _, vi := range g.Outputs {
-		s, ok := slots[vi.Name]
+		s, ok := p.slots[vi.Name]
 		if !ok {
 			return nil, fmt.Errorf("runtime: %w: graph output %q is never computed", ErrInvalidModel, vi.Name)
 		}
@@ -123,10 +177,11 @@ func compile(m *ir.Model, cfg *config) (*plan, error) {
 	return p, nil
 }
 
-// compileNode validates n, infers its outputs, folds it if it is constant,
-// and chooses its kernel. A panic in an inference function or kernel factory
-// (a bug) becomes an error naming the node.
-func (p *plan) compileNode(n *ops.Node, slots map[string]int, newSlot func(string, ops.TypeShape) int, allow func(string) bool) (st *step, err error) {
+// compileNode compiles n's subgraphs, validates n, infers its outputs,
+// folds it if it is constant, and chooses its kernel. A panic in an
+// inference function or kernel factory (a bug) becomes an error naming the
+// node.
+func (p *plan) compileNode(m *ir.Model, cfg *config, n *ops.Node, allow func(string) bool) (st *step, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("runtime: %v (opset %d): %w: panic (a bug in onyx): %v", n.Node, n.Opset, ErrInvalidModel, r)
@@ -141,9 +196,29 @@ func (p *plan) compileNode(n *ops.Node, slots map[string]int, newSlot func(strin
 			n.In[i] = ops.TypeShape{Absent: true}
 			continue
 		}
-		s := slots[name] // topoOrder checked that it exists
+		s := p.slots[name] // topoOrder checked that it exists
 		st.in[i] = s
 		n.In[i] = p.types[s]
+	}
+	for _, a := range n.Attrs {
+		if a.Type == ir.AttrGraphs {
+			return nil, fmt.Errorf("runtime: %v: %w: attribute %q: lists of graphs are not supported", n.Node, ErrUnsupportedOp, a.Name)
+		}
+		if a.Graph == nil {
+			continue
+		}
+		var inTypes []ops.TypeShape
+		if n.Schema.GraphInputs != nil {
+			inTypes = n.Schema.GraphInputs(n, a.Name)
+		}
+		sub, err := compileGraph(m, a.Graph, cfg, p, inTypes)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: %v: subgraph %q: %w", n.Node, a.Name, err)
+		}
+		if st.subplans == nil {
+			st.subplans = map[string]*plan{}
+		}
+		st.subplans[a.Name] = sub
 	}
 	if err := n.Validate(); err != nil {
 		return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, errors.Join(ErrInvalidModel, err))
@@ -163,8 +238,9 @@ func (p *plan) compileNode(n *ops.Node, slots map[string]int, newSlot func(strin
 		if name == "" {
 			continue
 		}
-		st.out[i] = newSlot(name, ops.TypeShape{DType: n.Out[i].DType, Shape: n.Out[i].Shape})
-		if !n.Out[i].Shape.Known() || n.Out[i].Shape == nil {
+		o := n.Out[i]
+		st.out[i] = p.newSlot(name, ops.TypeShape{DType: o.DType, Shape: o.Shape, Type: o.Type})
+		if o.Shape == nil || !o.Shape.Known() {
 			st.static = false
 		}
 	}
@@ -187,10 +263,7 @@ func (p *plan) compileNode(n *ops.Node, slots map[string]int, newSlot func(strin
 // may supply their values without any input data.
 func (p *plan) fold(st *step) error {
 	n := st.node
-	if n.Schema.NonDeterministic || len(n.Outputs) == 0 {
-		return nil
-	}
-	if hasGraphAttr(n.Node) {
+	if n.Schema.NonDeterministic || len(n.Outputs) == 0 || st.subplans != nil {
 		return nil
 	}
 	allConst := true
@@ -241,17 +314,9 @@ func (p *plan) fold(st *step) error {
 	return nil
 }
 
-func hasGraphAttr(n *ir.Node) bool {
-	for _, a := range n.Attrs {
-		if a.Type == ir.AttrGraph || a.Type == ir.AttrGraphs {
-			return true
-		}
-	}
-	return false
-}
-
 // planFrees records, for each step, the slots it reads last, so that Run can
-// drop intermediate tensors as soon as they are dead.
+// drop intermediate tensors as soon as they are dead. A step reads its
+// inputs and the enclosing values its subgraphs import.
 func (p *plan) planFrees() {
 	last := make([]int, len(p.names))
 	for i := range last {
@@ -266,10 +331,18 @@ func (p *plan) planFrees() {
 				last[s] = i
 			}
 		}
+		for _, sp := range st.subplans {
+			for _, o := range sp.outer {
+				last[o.parent] = i
+			}
+		}
 	}
 	keep := map[int]bool{}
 	for _, s := range p.outputs {
 		keep[s] = true
+	}
+	for _, o := range p.outer {
+		keep[o.slot] = true
 	}
 	for s, i := range last {
 		if i >= 0 && p.consts[s] == nil && !keep[s] {
@@ -297,4 +370,14 @@ func wrapInvalid(err error) error {
 		return err
 	}
 	return errors.Join(ErrInvalidModel, err)
+}
+
+func kindName(k ir.TypeKind) string {
+	switch k {
+	case ir.KindSequence:
+		return tensor.KindSequence.String()
+	case ir.KindOptional:
+		return tensor.KindOptional.String()
+	}
+	return tensor.KindTensor.String()
 }

@@ -9,26 +9,15 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
+// run executes the main graph on the caller's inputs.
 func (p *plan) run(ctx context.Context, cfg *config, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
 	vals := make([]*tensor.Tensor, len(p.names))
 	copy(vals, p.consts)
 	if err := p.bindInputs(vals, inputs); err != nil {
 		return nil, err
 	}
-	ec := &ops.ExecContext{Ctx: ctx, Threads: cfg.threads}
-	for _, st := range p.steps {
-		if st.folded {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := st.exec(ec, vals); err != nil {
-			return nil, err
-		}
-		for _, s := range st.free {
-			vals[s] = nil
-		}
+	if err := p.execSteps(ctx, cfg, vals); err != nil {
+		return nil, err
 	}
 	out := make(map[string]*tensor.Tensor, len(p.outputs))
 	for _, s := range p.outputs {
@@ -39,6 +28,64 @@ func (p *plan) run(ctx context.Context, cfg *config, inputs map[string]*tensor.T
 		out[p.names[s]] = t
 	}
 	return out, nil
+}
+
+// runSub executes a subgraph plan with its formal inputs, reading enclosing
+// values from parent, and returns its outputs in order.
+func (p *plan) runSub(ctx context.Context, cfg *config, parent []*tensor.Tensor, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if len(inputs) > len(p.inputs) {
+		return nil, fmt.Errorf("runtime: %w: subgraph takes %d inputs, got %d", ErrKernel, len(p.inputs), len(inputs))
+	}
+	vals := make([]*tensor.Tensor, len(p.names))
+	copy(vals, p.consts)
+	for _, o := range p.outer {
+		vals[o.slot] = parent[o.parent]
+	}
+	for i, t := range inputs {
+		vals[p.inputs[i].slot] = t
+	}
+	if err := p.execSteps(ctx, cfg, vals); err != nil {
+		return nil, err
+	}
+	out := make([]*tensor.Tensor, len(p.outputs))
+	for i, s := range p.outputs {
+		if vals[s] == nil {
+			return nil, fmt.Errorf("runtime: %w: subgraph output %q was not computed", ErrKernel, p.names[s])
+		}
+		out[i] = vals[s]
+	}
+	return out, nil
+}
+
+// execSteps runs every step that was not folded, checking ctx between them.
+func (p *plan) execSteps(ctx context.Context, cfg *config, vals []*tensor.Tensor) error {
+	ec := &ops.ExecContext{Ctx: ctx, Threads: cfg.threads}
+	for _, st := range p.steps {
+		if st.folded {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sec := ec
+		if st.subplans != nil {
+			sec = &ops.ExecContext{Ctx: ctx, Threads: cfg.threads,
+				RunGraph: func(attr string, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+					sp := st.subplans[attr]
+					if sp == nil {
+						return nil, fmt.Errorf("runtime: %w: %v has no graph attribute %q", ErrKernel, st.node.Node, attr)
+					}
+					return sp.runSub(ctx, cfg, vals, inputs)
+				}}
+		}
+		if err := st.exec(sec, vals); err != nil {
+			return err
+		}
+		for _, s := range st.free {
+			vals[s] = nil
+		}
+	}
+	return nil
 }
 
 func (p *plan) isInput(slot int) bool {
@@ -54,11 +101,7 @@ func (p *plan) isInput(slot int) bool {
 // dims must agree across inputs) and stores them in their slots.
 func (p *plan) bindInputs(vals []*tensor.Tensor, inputs map[string]*tensor.Tensor) error {
 	for name := range inputs {
-		found := false
-		for _, in := range p.inputs {
-			found = found || in.name == name
-		}
-		if !found {
+		if _, ok := p.slots[name]; !ok || !p.isInput(p.slots[name]) {
 			return fmt.Errorf("runtime: %w: the model has no input %q (inputs: %v)", ErrInvalidInput, name, p.inputNames())
 		}
 	}
@@ -68,27 +111,44 @@ func (p *plan) bindInputs(vals []*tensor.Tensor, inputs map[string]*tensor.Tenso
 		if !ok || t == nil {
 			return fmt.Errorf("runtime: %w: input %q (%v) is missing", ErrInvalidInput, in.name, in.ts)
 		}
-		if t.DType() != in.ts.DType {
-			return fmt.Errorf("runtime: %w: input %q is %v, want %v", ErrInvalidInput, in.name, t.DType(), in.ts.DType)
-		}
-		if in.ts.Shape != nil {
-			shape := t.Shape()
-			if len(shape) != len(in.ts.Shape) {
-				return fmt.Errorf("runtime: %w: input %q has shape %v, want %v", ErrShapeMismatch, in.name, shape, in.ts.Shape)
-			}
-			for i, d := range in.ts.Shape {
-				switch {
-				case d.Known() && int64(shape[i]) != d.Value:
-					return fmt.Errorf("runtime: %w: input %q has shape %v, want %v", ErrShapeMismatch, in.name, shape, in.ts.Shape)
-				case d.Param != "":
-					if v, seen := syms[d.Param]; seen && v != shape[i] {
-						return fmt.Errorf("runtime: %w: input %q dim %d (%s) is %d, but %s is %d elsewhere", ErrShapeMismatch, in.name, i, d.Param, shape[i], d.Param, v)
-					}
-					syms[d.Param] = shape[i]
-				}
-			}
+		if err := checkInput(in, t, syms); err != nil {
+			return err
 		}
 		vals[in.slot] = t
+	}
+	return nil
+}
+
+func checkInput(in planInput, t *tensor.Tensor, syms map[string]int) error {
+	if want := in.ts.Type; want != nil {
+		if t.Kind().String() != kindName(want.Kind) {
+			return fmt.Errorf("runtime: %w: input %q is a %v, want %v", ErrInvalidInput, in.name, t.Kind(), want)
+		}
+		return nil
+	}
+	if t.Kind() != tensor.KindTensor {
+		return fmt.Errorf("runtime: %w: input %q is a %v, want a tensor", ErrInvalidInput, in.name, t.Kind())
+	}
+	if t.DType() != in.ts.DType {
+		return fmt.Errorf("runtime: %w: input %q is %v, want %v", ErrInvalidInput, in.name, t.DType(), in.ts.DType)
+	}
+	if in.ts.Shape == nil {
+		return nil
+	}
+	shape := t.Shape()
+	if len(shape) != len(in.ts.Shape) {
+		return fmt.Errorf("runtime: %w: input %q has shape %v, want %v", ErrShapeMismatch, in.name, shape, in.ts.Shape)
+	}
+	for i, d := range in.ts.Shape {
+		switch {
+		case d.Known() && int64(shape[i]) != d.Value:
+			return fmt.Errorf("runtime: %w: input %q has shape %v, want %v", ErrShapeMismatch, in.name, shape, in.ts.Shape)
+		case d.Param != "":
+			if v, seen := syms[d.Param]; seen && v != shape[i] {
+				return fmt.Errorf("runtime: %w: input %q dim %d (%s) is %d, but %s is %d elsewhere", ErrShapeMismatch, in.name, i, d.Param, shape[i], d.Param, v)
+			}
+			syms[d.Param] = shape[i]
+		}
 	}
 	return nil
 }

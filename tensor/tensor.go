@@ -18,6 +18,7 @@ var ErrShape = errors.New("tensor: invalid shape")
 
 // Tensor is a dense n-dimensional array in row-major order.
 type Tensor struct {
+	kind  Kind // KindTensor unless a sequence or optional (see container.go)
 	dtype DType
 	shape []int
 	data  any // []float32, []int64, ..., []F16, []string
@@ -148,7 +149,7 @@ func (t *Tensor) Shape() []int { return t.shape }
 // Rank returns the number of dimensions.
 func (t *Tensor) Rank() int { return len(t.shape) }
 
-// Len returns the number of elements.
+// Len returns the number of elements (of items, for a sequence or optional).
 func (t *Tensor) Len() int { return lenOf(t.data) }
 
 // Raw returns the backing slice as an any (a []float32, []int64, ...).
@@ -169,6 +170,14 @@ func (t *Tensor) Reshape(shape ...int) (*Tensor, error) {
 
 // Clone returns a deep copy of t.
 func (t *Tensor) Clone() *Tensor {
+	if t.kind != KindTensor {
+		items := t.Items()
+		c := &Tensor{kind: t.kind, dtype: t.dtype, data: make([]*Tensor, len(items))}
+		for i, it := range items {
+			c.data.([]*Tensor)[i] = it.Clone()
+		}
+		return c
+	}
 	c, _ := New(t.dtype, t.shape...)
 	copyAny(c.data, t.data)
 	return c
@@ -207,6 +216,8 @@ func lenOf(data any) int {
 	case []complex64:
 		return len(d)
 	case []complex128:
+		return len(d)
+	case []*Tensor:
 		return len(d)
 	}
 	return 0
@@ -349,6 +360,9 @@ func widen[T int8 | int16 | int32 | uint8 | uint16 | uint32 | uint64](s []T) []i
 
 // String formats t as dtype[shape] with up to 8 leading elements.
 func (t *Tensor) String() string {
+	if t.kind != KindTensor {
+		return t.containerString()
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v%v", t.dtype, t.shape)
 	n := t.Len()

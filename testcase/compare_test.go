@@ -46,3 +46,28 @@ func TestCompare(t *testing.T) {
 		t.Errorf("max abs err = %v, want 0.5", e)
 	}
 }
+
+func TestCompareShapes(t *testing.T) {
+	seq := func(items ...*tensor.Tensor) *tensor.Tensor { return tensor.NewSequence(tensor.Float32, items) }
+	for _, c := range []struct {
+		name      string
+		got, want *tensor.Tensor
+		ok        bool
+	}{
+		{"values ignored", f32(1, 2), f32(5, 6), true},
+		{"shape", f32(1, 2), f32(1), false},
+		{"dtype", tensor.Must(tensor.FromSlice([]float64{1}, 1)), f32(1), false},
+		{"kind", seq(f32(1)), f32(1), false},
+		{"items", seq(f32(1)), seq(f32(1), f32(2)), false},
+		{"item shape", seq(f32(1, 2)), seq(f32(1)), false},
+		{"nil", nil, f32(1), false},
+	} {
+		if _, err := CompareShapes(c.got, c.want, Tolerance{}); (err == nil) != c.ok {
+			t.Errorf("%s: err = %v, want ok=%v", c.name, err, c.ok)
+		}
+	}
+	// Compare looks inside containers too.
+	if _, err := Compare(seq(f32(1)), seq(f32(2)), DefaultTolerance); !errors.Is(err, ErrMismatch) {
+		t.Errorf("Compare of differing sequences: %v", err)
+	}
+}

@@ -403,6 +403,10 @@ func init() {
 			if in[0] == nil {
 				return fmt.Errorf("%w: identity: no input", ops.ErrInvalidNode)
 			}
+			if in[0].Kind() != tensor.KindTensor {
+				out[0] = in[0] // sequences and optionals are immutable values
+				return nil
+			}
 			y, err := in[0].Reshape(in[0].Shape()...)
 			if err != nil {
 				return err

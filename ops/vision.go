@@ -49,14 +49,9 @@ func init() {
 	})
 }
 
-// MaxUnpoolShape returns MaxUnpool's output shape for an input of shape xs:
-// outShape when the node gives it (nil otherwise), else each spatial dim
-// (in-1)*stride - pad_begin - pad_end + kernel.
-func MaxUnpoolShape(n *Node, xs []int, outShape []int64) ([]int, error) {
+// visUnpoolWindow reads MaxUnpool's kernel_shape, strides and pads.
+func visUnpoolWindow(n *Node) (*SpatialWindow, error) {
 	kernel := n.AttrInts("kernel_shape")
-	if len(xs) != len(kernel)+2 {
-		return nil, Errorf("input has rank %d, want %d for kernel_shape %v", len(xs), len(kernel)+2, kernel)
-	}
 	ks := make([]int, len(kernel))
 	for i, k := range kernel {
 		if k < 1 || k > nnMaxWindowValue {
@@ -64,41 +59,69 @@ func MaxUnpoolShape(n *Node, xs []int, outShape []int64) ([]int, error) {
 		}
 		ks[i] = int(k)
 	}
-	w, err := ParseSpatialWindow(n, ks)
+	return ParseSpatialWindow(n, ks)
+}
+
+// visUnpoolDim returns MaxUnpool's output size on spatial axis i for an
+// input of size in: (in-1)*stride - pad_begin - pad_end + kernel.
+func visUnpoolDim(w *SpatialWindow, i, in int) (int, error) {
+	r := w.Rank()
+	if in < 0 || in > tensor.MaxElements/w.Strides[i] {
+		return 0, Errorf("MaxUnpool input size %d out of range on spatial axis %d", in, i)
+	}
+	d := (in-1)*w.Strides[i] - w.Pads[i] - w.Pads[i+r] + w.Kernel[i]
+	if d < 0 {
+		return 0, Errorf("pads %d+%d leave no output on spatial axis %d", w.Pads[i], w.Pads[i+r], i)
+	}
+	return d, nil
+}
+
+// visUnpoolGiven checks an output_shape value against the input's rank and
+// returns it as ints.
+func visUnpoolGiven(outShape []int64, rank int) ([]int, error) {
+	if len(outShape) != rank {
+		return nil, Errorf("output_shape %v has %d values, want %d", outShape, len(outShape), rank)
+	}
+	out := make([]int, rank)
+	for i, v := range outShape {
+		if v < 0 || v > tensor.MaxElements {
+			return nil, Errorf("output_shape %v: dim %d out of range", outShape, v)
+		}
+		out[i] = int(v)
+	}
+	if _, err := tensor.NumElements(out); err != nil {
+		return nil, Errorf("output_shape %v: %v", outShape, err)
+	}
+	return out, nil
+}
+
+// MaxUnpoolShape returns MaxUnpool's output shape for an input of shape xs:
+// outShape when the node gives it (nil otherwise; it must keep xs's batch
+// and channel dims), else the shape the attributes define, each spatial dim
+// (in-1)*stride - pad_begin - pad_end + kernel.
+func MaxUnpoolShape(n *Node, xs []int, outShape []int64) ([]int, error) {
+	w, err := visUnpoolWindow(n)
 	if err != nil {
 		return nil, err
 	}
+	if len(xs) != w.Rank()+2 {
+		return nil, Errorf("input has rank %d, want %d for kernel_shape %v", len(xs), w.Rank()+2, w.Kernel)
+	}
 	if outShape != nil {
-		if len(outShape) != len(xs) {
-			return nil, Errorf("output_shape %v has %d values, want %d", outShape, len(outShape), len(xs))
-		}
-		out := make([]int, len(xs))
-		for i, v := range outShape {
-			if v < 0 || v > tensor.MaxElements {
-				return nil, Errorf("output_shape %v: dim %d out of range", outShape, v)
-			}
-			out[i] = int(v)
+		out, err := visUnpoolGiven(outShape, len(xs))
+		if err != nil {
+			return nil, err
 		}
 		if out[0] != xs[0] || out[1] != xs[1] {
 			return nil, Errorf("output_shape %v does not keep the input's batch and channel dims %v", outShape, xs[:2])
 		}
-		if _, err := tensor.NumElements(out); err != nil {
-			return nil, Errorf("output_shape %v: %v", outShape, err)
-		}
 		return out, nil
 	}
 	out := append([]int(nil), xs...)
-	r := len(ks)
-	for i := range ks {
-		in := xs[i+2]
-		if in > tensor.MaxElements/w.Strides[i] {
-			return nil, Errorf("MaxUnpool output too large on spatial axis %d", i)
+	for i := range w.Rank() {
+		if out[i+2], err = visUnpoolDim(w, i, xs[i+2]); err != nil {
+			return nil, err
 		}
-		d := (in-1)*w.Strides[i] - w.Pads[i] - w.Pads[i+r] + ks[i]
-		if d < 0 {
-			return nil, Errorf("pads %d+%d leave no output on spatial axis %d", w.Pads[i], w.Pads[i+r], i)
-		}
-		out[i+2] = d
 	}
 	if _, err := tensor.NumElements(out); err != nil {
 		return nil, Errorf("MaxUnpool output %v: %v", out, err)
@@ -107,64 +130,71 @@ func MaxUnpoolShape(n *Node, xs []int, outShape []int64) ([]int, error) {
 }
 
 func visInferMaxUnpool(n *Node) ([]TypeShape, error) {
-	x := n.In[0]
+	x, idx := n.In[0], n.In[1]
 	if err := n.CheckDType(0, nnFloatTypes...); err != nil {
 		return nil, err
 	}
 	if err := n.CheckDType(1, tensor.Int64); err != nil {
 		return nil, err
 	}
-	rank := len(n.AttrInts("kernel_shape")) + 2
-	if r := x.Rank(); r >= 0 && r != rank {
-		return nil, Errorf("input has rank %d, want %d for kernel_shape %v", r, rank, n.AttrInts("kernel_shape"))
+	w, err := visUnpoolWindow(n)
+	if err != nil {
+		return nil, err
 	}
-	if ri := n.In[1].Rank(); ri >= 0 && ri != rank {
-		return nil, Errorf("indices have rank %d, want %d", ri, rank)
+	rank := w.Rank() + 2
+	for i, t := range []TypeShape{x, idx} {
+		if r := t.Rank(); r >= 0 && r != rank {
+			return nil, Errorf("input %d has rank %d, want %d for kernel_shape %v", i, r, rank, w.Kernel)
+		}
 	}
-	if x.Rank() == rank && n.In[1].Rank() == rank {
-		for i := range rank {
-			if _, err := shpMergeDim(x.Shape[i], n.In[1].Shape[i]); err != nil {
-				return nil, err
+	out := shpUnknownDims(rank)
+	if x.Rank() == rank {
+		copy(out, x.Shape)
+		if idx.Rank() == rank {
+			for i := range rank {
+				if out[i], err = shpMergeDim(x.Shape[i], idx.Shape[i]); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
-	var outShape []int64
 	if shpHasIn(n, 2) {
 		if err := n.CheckDType(2, tensor.Int64); err != nil {
 			return nil, err
 		}
-		v, ok := n.InInts(2)
-		if !ok {
-			return []TypeShape{Ranked(x.DType, shpUnknownDims(rank))}, nil
+		for i := 2; i < rank; i++ {
+			out[i] = ir.UnknownDim
 		}
-		outShape = v
-	}
-	xs, ok := x.ConcreteShape()
-	if !ok {
-		if outShape != nil {
-			if len(outShape) != rank {
-				return nil, Errorf("output_shape %v has %d values, want %d", outShape, len(outShape), rank)
+		if v, ok := n.InInts(2); ok {
+			given, err := visUnpoolGiven(v, rank)
+			if err != nil {
+				return nil, err
 			}
-			s := make(ir.Shape, rank)
-			for i, v := range outShape {
-				if v < 0 {
-					return nil, Errorf("output_shape %v has a negative dim", outShape)
+			for i, d := range given {
+				if out[i], err = shpMergeDim(out[i], ir.DimOf(int64(d))); err != nil {
+					return nil, Errorf("output_shape %v does not keep the input's batch and channel dims", v)
 				}
-				s[i] = ir.DimOf(v)
 			}
-			return []TypeShape{Ranked(x.DType, s)}, nil
 		}
-		s := shpUnknownDims(rank)
-		if x.Rank() == rank {
-			s[0], s[1] = x.Shape[0], x.Shape[1]
+		return []TypeShape{Ranked(x.DType, out)}, nil
+	}
+	for i := range w.Rank() {
+		if d := out[i+2]; d.Known() {
+			v, err := visUnpoolDim(w, i, int(d.Value))
+			if err != nil {
+				return nil, err
+			}
+			out[i+2] = ir.DimOf(int64(v))
+		} else {
+			out[i+2] = ir.UnknownDim
 		}
-		return []TypeShape{Ranked(x.DType, s)}, nil
 	}
-	out, err := MaxUnpoolShape(n, xs, outShape)
-	if err != nil {
-		return nil, err
+	if dims, ok := out.Ints(); ok {
+		if _, err := tensor.NumElements(dims); err != nil {
+			return nil, Errorf("MaxUnpool output %v: %v", dims, err)
+		}
 	}
-	return []TypeShape{Ranked(x.DType, ir.ShapeOf(out...))}, nil
+	return []TypeShape{Ranked(x.DType, out)}, nil
 }
 
 // GridSample interpolation modes, as GridSampleParams normalizes them

@@ -10,7 +10,9 @@ package ops
 // uses them fails inference with an error that names the type.
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/tensor"
@@ -158,7 +160,7 @@ func qntCheckLayout(n *Node, si, zi int) error {
 			zs, ok1 := z.Ints()
 			ss, ok2 := s.Ints()
 			if ok1 && ok2 && qntNumel(zs) != qntNumel(ss) {
-				return fmt.Errorf("%w: zero point shape %v differs from scale shape %v", ErrShapeMismatch, z, s)
+				return fmt.Errorf("%w: zero point shape [%v] differs from scale shape [%v]", ErrShapeMismatch, z, s)
 			}
 		}
 	}
@@ -267,6 +269,9 @@ func qntInferDequantize(n *Node) ([]TypeShape, error) {
 	xt := n.In[0].DType
 	if xt != tensor.Int32 {
 		if err := qntCheckQuantType(xt, "DequantizeLinear input"); err != nil {
+			if errors.Is(err, ErrInvalidNode) {
+				return nil, Errorf("DequantizeLinear input has type %s, want uint8, int8, uint16, int16 or int32", qntTypeName(xt))
+			}
 			return nil, err
 		}
 	}
@@ -323,12 +328,16 @@ func qntCheckCount(n *Node, i int, what string, counts ...int64) error {
 		return nil
 	}
 	c := int64(qntNumel(s))
+	var want []string
 	for _, w := range counts {
 		if w < 0 || c == w {
 			return nil
 		}
+		if len(want) == 0 || want[len(want)-1] != fmt.Sprint(w) {
+			want = append(want, fmt.Sprint(w))
+		}
 	}
-	return fmt.Errorf("%w: %s has shape %v, want %v element(s)", ErrShapeMismatch, what, s, counts)
+	return fmt.Errorf("%w: %s has shape %v, want %s element(s)", ErrShapeMismatch, what, s, strings.Join(want, " or "))
 }
 
 // qntConvShape infers a quantised convolution's output shape with Conv's

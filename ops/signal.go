@@ -228,15 +228,16 @@ func sigInferDFT(n *Node) ([]TypeShape, error) {
 			l = l/2 + 1
 		}
 		out[ax] = ir.DimOf(int64(l))
-	} else if !n.HasIn(1) && s[ax].Known() {
+	} else if !n.HasIn(1) {
 		d := int(s[ax].Value)
 		switch {
-		case one && inv:
+		case !one:
+			out[ax] = s[ax] // the same size, even symbolic
+		case !s[ax].Known():
+		case inv:
 			out[ax] = ir.DimOf(int64(2 * (d - 1)))
-		case one:
-			out[ax] = ir.DimOf(int64(d/2 + 1))
 		default:
-			out[ax] = s[ax]
+			out[ax] = ir.DimOf(int64(d/2 + 1))
 		}
 	}
 	return []TypeShape{Ranked(dt, out)}, nil

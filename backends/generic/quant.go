@@ -376,6 +376,9 @@ func qntZeroPoints(in []*tensor.Tensor, i, count int, what string) ([]float64, e
 		return []float64{0}, nil
 	}
 	if z.Len() != 1 && z.Len() != count {
+		if count == 1 {
+			return nil, fmt.Errorf("%w: %s has shape %v, want one element", ops.ErrShapeMismatch, what, z.Shape())
+		}
 		return nil, fmt.Errorf("%w: %s has shape %v, want 1 or %d elements", ops.ErrShapeMismatch, what, z.Shape(), count)
 	}
 	return z.Float64s()
@@ -546,9 +549,9 @@ func qntConvMultipliers(in []*tensor.Tensor, m int) ([]float64, float64, error) 
 }
 
 // qntMatParam returns the values of v (a zero point or scale of a MatMul
-// operand of shape opShape; nil: the value def) broadcast to shape to. A
-// 1-D v with as many elements as the operand has rows is per row when
-// perRow (a [M, 1] column); other shapes broadcast as in numpy.
+// operand of shape opShape; nil: the value def) broadcast to shape to. v
+// is a scalar, or per row of the operand (perRow: M values, or a shape
+// [..., M, 1]) or per column (N values, or [..., 1, N]).
 func qntMatParam(v *tensor.Tensor, def float64, opShape, to []int, perRow bool, what string) ([]float64, error) {
 	size, err := tensor.NumElements(to)
 	if err != nil {
@@ -568,12 +571,23 @@ func qntMatParam(v *tensor.Tensor, def float64, opShape, to []int, perRow bool, 
 		}
 		return out, nil
 	}
-	vs := v.Shape()
-	if perRow && len(vs) == 1 && len(opShape) >= 2 && vs[0] == opShape[len(opShape)-2] {
+	vs, r := v.Shape(), len(opShape)
+	bad := r < 2 || len(vs) == 0
+	switch {
+	case bad:
+	case perRow && len(vs) == 1: // M values
+		bad = vs[0] != opShape[r-2]
 		vs = []int{vs[0], 1}
+	case perRow: // [..., M, 1]
+		bad = vs[len(vs)-1] != 1
+	case len(vs) == 1: // N values
+		bad = vs[0] != opShape[r-1]
+	default: // [..., 1, N]
+		bad = vs[len(vs)-2] != 1
 	}
-	if b, err := tensor.BroadcastShapes(vs, to); err != nil || !tensor.SameShape(b, to) {
-		return nil, fmt.Errorf("%w: %s of shape %v does not broadcast to %v", ops.ErrShapeMismatch, what, v.Shape(), to)
+	if b, err := tensor.BroadcastShapes(vs, to); bad || err != nil || !tensor.SameShape(b, to) {
+		return nil, fmt.Errorf("%w: %s of shape %v is neither a scalar nor per %s of operand shape %v (broadcast to %v)",
+			ops.ErrShapeMismatch, what, v.Shape(), map[bool]string{true: "row", false: "column"}[perRow], opShape, to)
 	}
 	vals, err := v.Float64s()
 	if err != nil {

@@ -68,16 +68,9 @@ func sigNewPlan(n int) *sigPlan {
 		m := 1 << bits.Len(uint(2*n-2)) // >= 2n-1
 		p.tw = sigRadix2Twiddles(m)
 		p.chirp = make([]complex128, n)
-		nn := uint64(2 * n)
 		for k := range p.chirp {
 			// e^{-pi i k^2/n} = e^{-2 pi i (k^2 mod 2n) / 2n}
-			kk := uint64(k)
-			r := (kk * kk) % nn
-			if kk > math.MaxUint32 {
-				hi, lo := bits.Mul64(kk, kk)
-				_, r = bits.Div64(hi%nn, lo, nn)
-			}
-			p.chirp[k] = sigTwiddle(int(r), int(nn))
+			p.chirp[k] = sigTwiddle(int(sigSquareMod(uint64(k), uint64(2*n))), 2*n)
 		}
 		p.filter = make([]complex128, m)
 		p.filter[0] = sigConj(p.chirp[0])
@@ -89,6 +82,13 @@ func sigNewPlan(n int) *sigPlan {
 		p.work = make([]complex128, m)
 	}
 	return p
+}
+
+// sigSquareMod returns k*k mod m (m > 0) without overflow.
+func sigSquareMod(k, m uint64) uint64 {
+	hi, lo := bits.Mul64(k, k)
+	_, r := bits.Div64(hi%m, lo, m)
+	return r
 }
 
 func sigConj(c complex128) complex128 { return complex(real(c), -imag(c)) }

@@ -50,7 +50,7 @@ func w2bShrinkInt[T elemInteger](lambd, bias float64) func(y, x []T) {
 	}
 }
 
-// w2bShrinkHalf is Shrink on float16 or bfloat16 data, computed in float32.
+// w2bShrinkHalf is Shrink on 16-bit float data, computed in float32.
 func w2bShrinkHalf[H elemHalf](lambd, bias float32, to func(H) float32, from func(float32) H) func(y, x []H) {
 	return func(y, x []H) {
 		for i, h := range x {
@@ -88,8 +88,6 @@ func w2bNewShrink(n *ops.Node) (ops.Kernel, error) {
 		return w2bUnary(dt, w2bShrinkFloat(l64, b64)), nil
 	case tensor.Float16:
 		return w2bUnary(dt, w2bShrinkHalf(lambd, bias, tensor.F16.Float32, tensor.NewF16)), nil
-	case tensor.BFloat16:
-		return w2bUnary(dt, w2bShrinkHalf(lambd, bias, tensor.BF16.Float32, tensor.NewBF16)), nil
 	case tensor.Int8:
 		return w2bUnary(dt, w2bShrinkInt[int8](l64, b64)), nil
 	case tensor.Int16:

@@ -2,4 +2,9 @@ module github.com/onyxml/onyx
 
 go 1.26
 
-require google.golang.org/protobuf v1.36.12
+require (
+	github.com/klauspost/cpuid/v2 v2.4.2
+	google.golang.org/protobuf v1.36.12
+)
+
+require golang.org/x/sys v0.41.0 // indirect

@@ -1,6 +1,15 @@
-// Package amd64 will hold onyx's Go-assembly kernels for x86-64 (AVX2+FMA and
-// AVX-512), registered only when cpuid reports the features they need.
+// Package amd64 holds onyx's Go-assembly kernels for x86-64: an SGEMM with
+// AVX-512 (12x32 tiles) and AVX2+FMA (6x16 tiles) micro-kernels, and the
+// Gemm, MatMul and 1x1 Conv kernels built on it.
 //
-// It builds on every GOARCH (to nothing off amd64, or with the noasm build
-// tag), so importing it is always safe.
+// Importing the package registers its kernels with ops.RegisterKernel at
+// ops.PriorityArch, under the backend names "avx512" and "avx2", for the
+// tiers the CPU supports (checked once, with github.com/klauspost/cpuid/v2).
+// ONYX_CPU=generic|avx2|avx512 (read once, at init) keeps the package from
+// using a tier the variable does not name; the runtime applies the same
+// variable when it picks kernels.
+//
+// The package builds on every GOARCH, so importing it is always safe: off
+// amd64, or with the noasm build tag, it registers nothing and Tier returns
+// "".
 package amd64

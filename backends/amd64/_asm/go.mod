@@ -1,0 +1,3 @@
+module github.com/onyxml/onyx/backends/amd64/_asm
+
+go 1.26

@@ -1,0 +1,474 @@
+//go:build amd64 && !noasm
+
+package amd64
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// gemmSetDuringTest sets *flag to v for the duration of the test.
+func gemmSetDuringTest(t testing.TB, flag *bool, v bool) {
+	old := *flag
+	*flag = v
+	t.Cleanup(func() { *flag = old })
+}
+
+// gemmTestImpls returns the implementations this machine can run, best
+// first, with the tier flags set so that each may run (whatever ONYX_CPU
+// says).
+func gemmTestImpls(t testing.TB) []*gemmImpl {
+	var out []*gemmImpl
+	if hasAVX512 {
+		gemmSetDuringTest(t, &useAVX512, true)
+		out = append(out, gemmAVX512)
+	}
+	if hasAVX2 {
+		gemmSetDuringTest(t, &useAVX2, true)
+		out = append(out, gemmAVX2)
+	}
+	return append(out, gemmGo)
+}
+
+// gemmUseOnly makes g the best implementation for the test's duration.
+func gemmUseOnly(t testing.TB, g *gemmImpl) {
+	gemmSetDuringTest(t, &useAVX512, g == gemmAVX512)
+	gemmSetDuringTest(t, &useAVX2, g == gemmAVX2 || (g == gemmAVX512 && hasAVX2))
+}
+
+func TestGemmArgsLayout(t *testing.T) {
+	var a gemmArgs
+	offs := map[string]uintptr{
+		"a": unsafe.Offsetof(a.a), "b": unsafe.Offsetof(a.b), "c": unsafe.Offsetof(a.c),
+		"k": unsafe.Offsetof(a.k), "n": unsafe.Offsetof(a.n), "bPanel": unsafe.Offsetof(a.bPanel),
+		"bRow": unsafe.Offsetof(a.bRow), "ldc": unsafe.Offsetof(a.ldc), "flags": unsafe.Offsetof(a.flags),
+		"rowBias": unsafe.Offsetof(a.rowBias), "colBias": unsafe.Offsetof(a.colBias), "res": unsafe.Offsetof(a.res),
+		"ldRes": unsafe.Offsetof(a.ldRes), "mask": unsafe.Offsetof(a.mask), "alpha": unsafe.Offsetof(a.alpha),
+		"beta": unsafe.Offsetof(a.beta), "lo": unsafe.Offsetof(a.lo), "hi": unsafe.Offsetof(a.hi),
+	}
+	// The offsets _asm/gen.go writes into the assembly.
+	want := map[string]uintptr{"a": 0, "b": 8, "c": 16, "k": 24, "n": 32, "bPanel": 40, "bRow": 48,
+		"ldc": 56, "flags": 64, "rowBias": 72, "colBias": 80, "res": 88, "ldRes": 96, "mask": 104,
+		"alpha": 112, "beta": 116, "lo": 120, "hi": 124}
+	for name, off := range want {
+		if offs[name] != off {
+			t.Errorf("gemmArgs.%s at offset %d, the assembly reads %d", name, offs[name], off)
+		}
+	}
+}
+
+// gemmCase is one Sgemm problem with its epilogue.
+type gemmCase struct {
+	m, n, k        int
+	transA, transB bool
+	ep             Epilogue
+}
+
+func (c gemmCase) String() string {
+	s := fmt.Sprintf("%dx%dx%d", c.m, c.n, c.k)
+	if c.transA {
+		s += "/tA"
+	}
+	if c.transB {
+		s += "/tB"
+	}
+	e := c.ep
+	if e.Alpha != 1 {
+		s += fmt.Sprintf("/alpha=%g", e.Alpha)
+	}
+	if e.Beta != 0 {
+		s += fmt.Sprintf("/beta=%g", e.Beta)
+	}
+	if e.RowBias != nil {
+		s += "/rowbias"
+	}
+	if e.ColBias != nil {
+		s += "/colbias"
+	}
+	if e.Residual != nil {
+		s += "/res"
+	}
+	if e.Act != ActNone {
+		s += fmt.Sprintf("/act%d", e.Act)
+	}
+	return s
+}
+
+// gemmRandSlice returns n values in [-1, 1).
+func gemmRandSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 2*r.Float32() - 1
+	}
+	return s
+}
+
+// gemmGuarded returns a slice of n values inside NaN guards of g values on
+// each side, and the whole buffer.
+func gemmGuarded(n, g int) (inner, all []float32) {
+	all = make([]float32, n+2*g)
+	for i := range all {
+		all[i] = float32(math.NaN())
+	}
+	return all[g : g+n : g+n], all
+}
+
+// gemmRef computes the case in float64 from the definitions: the expected
+// C and, per element, a bound on the magnitude of the terms (for the
+// tolerance).
+func gemmRef(c gemmCase, a []float32, lda int, b []float32, ldb int, c0 []float32, ldc int) (want, scale []float64) {
+	want = make([]float64, c.m*c.n)
+	scale = make([]float64, c.m*c.n)
+	e := c.ep
+	for i := range c.m {
+		for j := range c.n {
+			var s, abs float64
+			for p := range c.k {
+				var av, bv float32
+				if c.transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if c.transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+				abs += math.Abs(float64(av) * float64(bv))
+			}
+			v := float64(e.Alpha) * s
+			abs *= math.Abs(float64(e.Alpha))
+			add := func(x float64) { v += x; abs += math.Abs(x) }
+			if e.Beta != 0 {
+				add(float64(e.Beta) * float64(c0[i*ldc+j]))
+			}
+			if e.RowBias != nil {
+				add(float64(e.RowBias[i]))
+			}
+			if e.ColBias != nil {
+				add(float64(e.ColBias[j]))
+			}
+			if e.Residual != nil {
+				add(float64(e.Residual[i*e.LdResidual+j]))
+			}
+			switch e.Act {
+			case ActRelu:
+				v = max(v, 0)
+			case ActClip:
+				v = min(max(v, float64(e.Min)), float64(e.Max))
+			case ActLeakyRelu:
+				if v < 0 {
+					v *= float64(e.ActAlpha)
+				}
+			case ActSigmoid:
+				v = 1 / (1 + math.Exp(-v))
+			case ActHardSwish:
+				v *= max(0, min(1, v/6+0.5))
+			}
+			want[i*c.n+j], scale[i*c.n+j] = v, abs+1e-30
+		}
+	}
+	return want, scale
+}
+
+// gemmRun runs the case on g in every form (raw, packed B, packed A) and
+// checks the results and the guards.
+func gemmRun(t *testing.T, r *rand.Rand, g *gemmImpl, c gemmCase) {
+	t.Helper()
+	lda, ldb := c.k+1, c.n+2
+	arows, brows := c.m, c.k
+	if c.transA {
+		lda, arows = c.m+3, c.k
+	}
+	if c.transB {
+		ldb, brows = c.k+2, c.n
+	}
+	a := gemmRandSlice(r, max(arows*lda, 1))
+	b := gemmRandSlice(r, max(brows*ldb, 1))
+	ldc := c.n + 5
+	c0 := gemmRandSlice(r, c.m*ldc)
+	ep := c.ep
+	if ep.RowBias != nil {
+		ep.RowBias = gemmRandSlice(r, c.m)
+	}
+	if ep.ColBias != nil {
+		ep.ColBias = gemmRandSlice(r, c.n)
+	}
+	if ep.Residual != nil {
+		ep.LdResidual = c.n + 1
+		ep.Residual = gemmRandSlice(r, c.m*ep.LdResidual)
+	}
+	cs := c
+	cs.ep = ep
+	want, scale := gemmRef(cs, a, lda, b, ldb, c0, ldc)
+	tol := 1e-5 * max(1, float64(c.k)/128)
+
+	for form := range 3 {
+		const guard = 37
+		out, all := gemmGuarded(c.m*ldc, guard)
+		for i := range c.m {
+			copy(out[i*ldc:i*ldc+c.n], c0[i*ldc:])
+		}
+		switch form {
+		case 0:
+			g.run(c.m, c.n, c.k, gemmOpA{a: a, lda: lda, trans: c.transA}, gemmOpB{b: b, ldb: ldb, trans: c.transB}, out, ldc, &ep)
+		case 1:
+			pb := g.packB(c.k, c.n, b, ldb, c.transB)
+			g.run(c.m, c.n, c.k, gemmOpA{a: a, lda: lda, trans: c.transA}, gemmOpB{packed: pb}, out, ldc, &ep)
+		case 2:
+			pa := g.packA(c.m, c.k, a, lda, c.transA)
+			g.run(c.m, c.n, c.k, gemmOpA{packed: pa}, gemmOpB{b: b, ldb: ldb, trans: c.transB}, out, ldc, &ep)
+		}
+		bad := 0
+		for idx, v := range all {
+			pos := idx - guard
+			i, j := pos/ldc, pos%ldc
+			if pos < 0 || pos >= c.m*ldc || j >= c.n {
+				if !math.IsNaN(float64(v)) {
+					t.Errorf("%s on %s form %d: wrote %g outside C at offset %d", c, g.name, form, v, pos)
+					return
+				}
+				continue
+			}
+			w, s := want[i*c.n+j], scale[i*c.n+j]
+			if d := math.Abs(float64(v) - w); !(d <= tol*s) {
+				if bad++; bad <= 3 {
+					t.Errorf("%s on %s form %d: C[%d][%d] = %g, want %g (scale %g)", c, g.name, form, i, j, v, w, s)
+				}
+			}
+		}
+		if bad > 0 {
+			return
+		}
+	}
+}
+
+func TestGemmSizes(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, g := range gemmTestImpls(t) {
+		t.Run(g.name, func(t *testing.T) {
+			plain := Epilogue{Alpha: 1}
+			// Every M, N and K around the tiles and unrolls, the others varied.
+			for d := 1; d <= 67; d++ {
+				o1, o2 := 1+r.IntN(40), r.IntN(40)
+				gemmRun(t, r, g, gemmCase{m: d, n: o1, k: o2, ep: plain})
+				gemmRun(t, r, g, gemmCase{m: o1, n: d, k: o2, ep: plain})
+				gemmRun(t, r, g, gemmCase{m: o1, n: 1 + o2, k: d - 1, ep: plain})
+			}
+			// Tile edges: every row count and column tail against small k.
+			for m := 1; m <= 2*g.mr+1; m++ {
+				for n := 1; n <= 2*g.nr+1; n++ {
+					gemmRun(t, r, g, gemmCase{m: m, n: n, k: 1 + (m+n)%6, ep: plain})
+				}
+			}
+			// Cache blocks: across kc, mc and nc.
+			for _, c := range [][3]int{
+				{g.mc + 5, g.nc + 3, g.kc + 7}, {g.mc, g.nc, g.kc}, {2*g.mc + 1, 17, 2*g.kc + 1}, {1, g.nc + g.nr + 1, 3},
+			} {
+				gemmRun(t, r, g, gemmCase{m: c[0], n: c[1], k: c[2], ep: plain})
+			}
+		})
+	}
+}
+
+func TestGemmTransposes(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, g := range gemmTestImpls(t) {
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, s := range [][3]int{{1, 1, 1}, {13, 33, 9}, {7, 17, 300}, {25, 65, 4}} {
+					gemmRun(t, r, g, gemmCase{m: s[0], n: s[1], k: s[2], transA: ta, transB: tb, ep: Epilogue{Alpha: 1}})
+				}
+			}
+		}
+	}
+}
+
+func TestGemmEpilogues(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	some := []float32{1}
+	eps := []Epilogue{
+		{Alpha: 1},
+		{Alpha: -2.5},
+		{Alpha: 0.5, Beta: 1},
+		{Alpha: 1, Beta: -0.75},
+		{Alpha: 1, RowBias: some},
+		{Alpha: 1, ColBias: some},
+		{Alpha: 1, RowBias: some, ColBias: some, Beta: 2},
+		{Alpha: 1, Residual: some},
+		{Alpha: 1, Act: ActRelu},
+		{Alpha: 1, Act: ActClip, Min: -0.25, Max: 0.5},
+		{Alpha: 1, Act: ActLeakyRelu, ActAlpha: 0.1},
+		{Alpha: 1, Act: ActSigmoid},
+		{Alpha: 1, Act: ActHardSwish},
+		{Alpha: 1.5, Beta: 0.5, RowBias: some, ColBias: some, Residual: some, Act: ActClip, Min: 0, Max: 6},
+		{Alpha: 1, ColBias: some, Residual: some, Act: ActRelu},
+	}
+	for _, g := range gemmTestImpls(t) {
+		for _, ep := range eps {
+			for _, s := range [][3]int{{1, 1, 0}, {5, 7, 1}, {g.mr, g.nr, 8}, {g.mr + 1, g.nr + 1, 5}, {2*g.mr - 1, 3*g.nr - 1, 33}, {20, 40, 2*g.kc + 3}} {
+				gemmRun(t, r, g, gemmCase{m: s[0], n: s[1], k: s[2], ep: ep})
+			}
+		}
+	}
+}
+
+// TestGemmNaN checks that NaN and Inf propagate as in the definition, and
+// that beta = 0 does not read C.
+func TestGemmNaN(t *testing.T) {
+	for _, g := range gemmTestImpls(t) {
+		const m, n, k = 3, 20, 5
+		a := make([]float32, m*k)
+		b := make([]float32, k*n)
+		for i := range a {
+			a[i] = 1
+		}
+		for i := range b {
+			b[i] = 1
+		}
+		b[2*n+3] = float32(math.NaN()) // column 3
+		b[1*n+4] = float32(math.Inf(1))
+		c := make([]float32, m*n)
+		for i := range c {
+			c[i] = float32(math.NaN()) // not read: beta is 0
+		}
+		for _, act := range []Activation{ActNone, ActRelu, ActClip} {
+			ep := Epilogue{Alpha: 1, Act: act, Min: -1, Max: 1}
+			g.run(m, n, k, gemmOpA{a: a, lda: k}, gemmOpB{b: b, ldb: n}, c, n, &ep)
+			for i := range m {
+				for j := range n {
+					v := c[i*n+j]
+					switch {
+					case j == 3:
+						if !math.IsNaN(float64(v)) {
+							t.Errorf("%s act %d: C[%d][3] = %g, want NaN", g.name, act, i, v)
+						}
+					case j == 4 && act != ActClip:
+						if !math.IsInf(float64(v), 1) {
+							t.Errorf("%s act %d: C[%d][4] = %g, want +Inf", g.name, act, i, v)
+						}
+					default:
+						want := float32(k)
+						if act == ActClip {
+							want = 1
+						}
+						if v != want {
+							t.Errorf("%s act %d: C[%d][%d] = %g, want %g", g.name, act, i, j, v, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGemmMXCSR checks that the kernels flush denormals (FTZ/DAZ) inside
+// and restore the caller's MXCSR on return.
+func TestGemmMXCSR(t *testing.T) {
+	for _, g := range gemmTestImpls(t) {
+		if g == gemmGo {
+			continue
+		}
+		const den = 1e-39 // a float32 denormal
+		a := []float32{den, den}
+		b := make([]float32, 2*16)
+		for i := range b {
+			b[i] = 1
+		}
+		c := make([]float32, 16)
+		before := gemmGetMXCSR()
+		// A caller's MXCSR with an unusual (harmless) bit: the precision
+		// exception unmasked is not, but the sticky status bits are.
+		gemmSetMXCSR(before | 0x20) // the precision-exception flag
+		g.run(1, 16, 2, gemmOpA{a: a, lda: 2}, gemmOpB{b: b, ldb: 16}, c, 16, nil)
+		after := gemmGetMXCSR()
+		gemmSetMXCSR(before)
+		if after&^0x3f != (before|0x20)&^0x3f {
+			t.Errorf("%s: MXCSR %#x after the call, want %#x (status bits aside)", g.name, after, before|0x20)
+		}
+		if after&0x8040 != before&0x8040 {
+			t.Errorf("%s: FTZ/DAZ not restored: %#x, was %#x", g.name, after, before)
+		}
+		for j, v := range c {
+			if v != 0 {
+				t.Errorf("%s: C[%d] = %g with denormal inputs, want 0 (DAZ)", g.name, j, v)
+				break
+			}
+		}
+		// Go arithmetic sees denormals again.
+		if y := a[0] * b[0]; y == 0 {
+			t.Errorf("%s: denormals still flushed after the call", g.name)
+		}
+	}
+}
+
+// TestGemmExported runs the exported API with each tier made the best one.
+func TestGemmExported(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, g := range gemmTestImpls(t) {
+		t.Run(g.name, func(t *testing.T) {
+			gemmUseOnly(t, g)
+			if gemmBest() != g {
+				t.Fatalf("best implementation %s, want %s", gemmBest().name, g.name)
+			}
+			const m, n, k = 29, 45, 70
+			a := gemmRandSlice(r, m*k)
+			b := gemmRandSlice(r, k*n)
+			want := make([]float32, m*n)
+			for i := range m {
+				for j := range n {
+					var s float64
+					for p := range k {
+						s += float64(a[i*k+p]) * float64(b[p*n+j])
+					}
+					want[i*n+j] = float32(s)
+				}
+			}
+			check := func(what string, c []float32) {
+				t.Helper()
+				for i, v := range c {
+					if math.Abs(float64(v-want[i])) > 1e-4 {
+						t.Fatalf("%s: C[%d] = %g, want %g", what, i, v, want[i])
+					}
+				}
+			}
+			c := make([]float32, m*n)
+			Sgemm(m, n, k, a, k, false, b, n, false, c, n, nil)
+			check("Sgemm", c)
+			pb := PackB(k, n, b, n, false)
+			if pb.Tier() != g.name {
+				t.Errorf("PackB tier %s, want %s", pb.Tier(), g.name)
+			}
+			clear(c)
+			SgemmPackedB(m, a, k, false, pb, c, n, nil)
+			check("SgemmPackedB", c)
+			clear(c)
+			SgemmPackedA(PackA(m, k, a, k, false), n, b, n, false, c, n, &Epilogue{Alpha: 1})
+			check("SgemmPackedA", c)
+		})
+	}
+}
+
+func TestGemmPanics(t *testing.T) {
+	mustPanic := func(what string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s: no panic", what)
+			}
+		}()
+		f()
+	}
+	a := make([]float32, 6)
+	mustPanic("short A", func() { Sgemm(3, 2, 3, a[:5], 3, false, a, 2, false, make([]float32, 6), 2, nil) })
+	mustPanic("short C", func() { Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 3), 2, nil) })
+	mustPanic("bad ldc", func() { Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 6), 1, nil) })
+	mustPanic("short bias", func() {
+		Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 6), 2, &Epilogue{Alpha: 1, RowBias: a[:1]})
+	})
+}

@@ -421,6 +421,9 @@ type qntConvKernel struct {
 	conv   ops.KernelFunc
 	linear bool // QLinearConv
 	out    tensor.DType
+	// wf is the weight minus its zero point, when both are constant
+	// (computed once at build time, then only read).
+	wf *tensor.Tensor
 }
 
 func qntNewConvInteger(n *ops.Node) (ops.Kernel, error) {
@@ -428,7 +431,8 @@ func qntNewConvInteger(n *ops.Node) (ops.Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &qntConvKernel{conv: nnConvRun[float64](c), out: tensor.Int32}, nil
+	k := &qntConvKernel{conv: nnConvRun[float64](c), out: tensor.Int32}
+	return k, k.prepare(n)
 }
 
 func qntNewQLinearConv(n *ops.Node) (ops.Kernel, error) {
@@ -440,33 +444,62 @@ func qntNewQLinearConv(n *ops.Node) (ops.Kernel, error) {
 	if dt != tensor.Uint8 && dt != tensor.Int8 {
 		return nil, nil
 	}
-	return &qntConvKernel{conv: nnConvRun[float64](c), linear: true, out: dt}, nil
+	k := &qntConvKernel{conv: nnConvRun[float64](c), linear: true, out: dt}
+	return k, k.prepare(n)
+}
+
+// inputs returns the indices of x, w and their zero points.
+func (k *qntConvKernel) inputs() (xi, wi, xzi, wzi int) {
+	if k.linear {
+		return 0, 3, 2, 5
+	}
+	return 0, 1, 2, 3
+}
+
+// prepare shifts a constant weight by its constant zero point once.
+func (k *qntConvKernel) prepare(n *ops.Node) error {
+	_, wi, _, wzi := k.inputs()
+	w := n.InValue(wi)
+	if w == nil || (n.HasIn(wzi) && n.InValue(wzi) == nil) {
+		return nil
+	}
+	in := make([]*tensor.Tensor, wzi+1)
+	if n.HasIn(wzi) {
+		in[wzi] = n.InValue(wzi)
+	}
+	wf, err := k.shiftWeight(w, in, wzi)
+	k.wf = wf
+	return err
+}
+
+// shiftWeight returns w - w_zero_point (input wzi of in) as float64.
+func (k *qntConvKernel) shiftWeight(w *tensor.Tensor, in []*tensor.Tensor, wzi int) (*tensor.Tensor, error) {
+	if w.Rank() < 3 {
+		return nil, fmt.Errorf("%w: conv weight shape %v", ops.ErrShapeMismatch, w.Shape())
+	}
+	wz, err := qntZeroPoints(in, wzi, w.Shape()[0], "w_zero_point")
+	if err != nil {
+		return nil, err
+	}
+	return qntShifted(w, wz)
 }
 
 // Run implements ops.Kernel.
 func (k *qntConvKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
-	xi, wi, xzi, wzi := 0, 1, 2, 3
-	if k.linear {
-		xi, wi, xzi, wzi = 0, 3, 2, 5
+	xi, wi, xzi, wzi := k.inputs()
+	wf := k.wf
+	if wf == nil {
+		var err error
+		if wf, err = k.shiftWeight(in[wi], in, wzi); err != nil {
+			return err
+		}
 	}
-	x, w := in[xi], in[wi]
-	if w.Rank() < 3 {
-		return fmt.Errorf("%w: conv weight shape %v", ops.ErrShapeMismatch, w.Shape())
-	}
-	m := w.Shape()[0]
+	m := wf.Shape()[0]
 	xz, err := qntZeroPoints(in, xzi, 1, "x_zero_point")
 	if err != nil {
 		return err
 	}
-	wz, err := qntZeroPoints(in, wzi, m, "w_zero_point")
-	if err != nil {
-		return err
-	}
-	xf, err := qntShifted(x, xz)
-	if err != nil {
-		return err
-	}
-	wf, err := qntShifted(w, wz)
+	xf, err := qntShifted(in[xi], xz)
 	if err != nil {
 		return err
 	}
@@ -636,8 +669,19 @@ func qntMatShift(t, zp *tensor.Tensor, perRow bool, what string) (*tensor.Tensor
 	return r, nil
 }
 
-// qntMatMulAcc returns the int32 matmul of (a - az) and (b - bz).
-func qntMatMulAcc(ec *ops.ExecContext, a, az, b, bz *tensor.Tensor) (*tensor.Tensor, error) {
+// qntConstB returns B - b_zero_point as int32 when both are constant
+// (inputs bi and bzi of n), else nil.
+func qntConstB(n *ops.Node, bi, bzi int) (*tensor.Tensor, error) {
+	b := n.InValue(bi)
+	if b == nil || (n.HasIn(bzi) && n.InValue(bzi) == nil) {
+		return nil, nil
+	}
+	return qntMatShift(b, n.InValue(bzi), false, "b_zero_point")
+}
+
+// qntMatMulAcc returns the int32 matmul of (a - az) and (b - bz), or of
+// (a - az) and b32 when b32 (B - bz, precomputed) is not nil.
+func qntMatMulAcc(ec *ops.ExecContext, a, az, b, bz, b32 *tensor.Tensor) (*tensor.Tensor, error) {
 	if a.Rank() == 0 || b.Rank() == 0 {
 		return nil, fmt.Errorf("%w: MatMul of a scalar (%v, %v)", ops.ErrShapeMismatch, a.Shape(), b.Shape())
 	}
@@ -645,9 +689,10 @@ func qntMatMulAcc(ec *ops.ExecContext, a, az, b, bz *tensor.Tensor) (*tensor.Ten
 	if err != nil {
 		return nil, err
 	}
-	b32, err := qntMatShift(b, bz, false, "b_zero_point")
-	if err != nil {
-		return nil, err
+	if b32 == nil {
+		if b32, err = qntMatShift(b, bz, false, "b_zero_point"); err != nil {
+			return nil, err
+		}
 	}
 	acc := []*tensor.Tensor{nil}
 	if err := nnMatMulRun[int32](ec, []*tensor.Tensor{a32, b32}, acc); err != nil {
@@ -657,8 +702,12 @@ func qntMatMulAcc(ec *ops.ExecContext, a, az, b, bz *tensor.Tensor) (*tensor.Ten
 }
 
 func qntNewMatMulInteger(n *ops.Node) (ops.Kernel, error) {
+	b32, err := qntConstB(n, 1, 3)
+	if err != nil {
+		return nil, err
+	}
 	return ops.KernelFunc(func(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
-		acc, err := qntMatMulAcc(ec, in[0], qntOptional(in, 2), in[1], qntOptional(in, 3))
+		acc, err := qntMatMulAcc(ec, in[0], qntOptional(in, 2), in[1], qntOptional(in, 3), b32)
 		if err != nil {
 			return err
 		}
@@ -676,9 +725,13 @@ func qntNewQLinearMatMul(n *ops.Node) (ops.Kernel, error) {
 		return nil, nil
 	}
 	lo, hi := qntRange(dt)
+	b32, err := qntConstB(n, 3, 5)
+	if err != nil {
+		return nil, err
+	}
 	return ops.KernelFunc(func(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		a, b := in[0], in[3]
-		acc, err := qntMatMulAcc(ec, a, in[2], b, in[5])
+		acc, err := qntMatMulAcc(ec, a, in[2], b, in[5], b32)
 		if err != nil {
 			return err
 		}

@@ -762,3 +762,73 @@ func qntRunONNXCase(t *testing.T, dir string, rtol, atol float64) {
 		}
 	}
 }
+
+// qntEvalUnknown runs op like nnEval, but with a kernel built without the
+// inputs' values (as for graph inputs), so nothing is precomputed.
+func qntEvalUnknown(t *testing.T, op string, opset int64, inputs []*tensor.Tensor, attrs ...*ir.Attribute) []*tensor.Tensor {
+	t.Helper()
+	present := make([]bool, len(inputs))
+	in := make([]ops.TypeShape, len(inputs))
+	for i, x := range inputs {
+		present[i] = x != nil
+		if x == nil {
+			in[i] = ops.TypeShape{Absent: true}
+		} else {
+			in[i] = ops.Ranked(x.DType(), ir.ShapeOf(x.Shape()...))
+		}
+	}
+	s := ops.LookupSchema("", op, opset)
+	n := &ops.Node{Node: nnNode(op, present, 1, attrs...), Schema: s, Opset: opset, In: in}
+	outTS, err := s.Infer(n)
+	if err != nil {
+		t.Fatalf("%s: infer: %v", op, err)
+	}
+	n.Out = outTS
+	k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
+	if err != nil {
+		t.Fatalf("%s: %v", op, err)
+	}
+	out := make([]*tensor.Tensor, 1)
+	if err := ops.AllocOutputs(n, outTS, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Run(&ops.ExecContext{Ctx: t.Context(), Threads: 1}, inputs, out); err != nil {
+		t.Fatalf("%s: %v", op, err)
+	}
+	return out
+}
+
+// TestQntConstantOperands: kernels built with constant weights (shifted
+// once at build time, as ops.Eval and initializers give) and without agree.
+func TestQntConstantOperands(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 30 {
+		c := qntRandConvCase(r)
+		C, M := c.g*c.cg, c.g*c.mg
+		xs, ws := []int{c.n, C, c.h, c.w}, []int{M, c.cg, c.kh, c.kw}
+		x := qnt8(xs, qntRandInts(r, nnNumel(xs), true), true)
+		w := qnt8(ws, qntRandInts(r, nnNumel(ws), false), false)
+		wz := qnt8([]int{M}, qntRandInts(r, M, false), false)
+		in := []*tensor.Tensor{x, w, qnt8([]int{}, qntRandInts(r, 1, true), true), wz}
+		nnCheckClose(t, "ConvInteger", qntEvalUnknown(t, "ConvInteger", 10, in, c.attrs()...)[0],
+			nnMustEval(t, "ConvInteger", 10, 1, in, c.attrs()...)[0], 0, 0)
+		qin := []*tensor.Tensor{x, qntT([]int{}, float32(0.02)), qnt8([]int{}, []int64{3}, true), w, qntT([]int{}, float32(0.01)), wz,
+			qntT([]int{}, float32(0.3)), qnt8([]int{}, []int64{-3}, false)}
+		nnCheckClose(t, "QLinearConv", qntEvalUnknown(t, "QLinearConv", 10, qin, c.attrs()...)[0],
+			nnMustEval(t, "QLinearConv", 10, 1, qin, c.attrs()...)[0], 0, 0)
+	}
+	for range 30 {
+		m, k, n := 1+r.IntN(5), 1+r.IntN(9), 1+r.IntN(5)
+		a := qnt8([]int{2, m, k}, qntRandInts(r, 2*m*k, false), false)
+		b := qnt8([]int{k, n}, qntRandInts(r, k*n, true), true)
+		bz := qnt8([]int{n}, qntRandInts(r, n, true), true)
+		in := []*tensor.Tensor{a, b, nil, bz}
+		nnCheckClose(t, "MatMulInteger", qntEvalUnknown(t, "MatMulInteger", 10, in)[0], nnMustEval(t, "MatMulInteger", 10, 1, in)[0], 0, 0)
+		qin := []*tensor.Tensor{a, qntT([]int{}, float32(0.05)), qnt8([]int{}, []int64{1}, false), b, qntT([]int{n}, make([]float32, n)...), bz,
+			qntT([]int{}, float32(0.7)), qnt8([]int{}, []int64{100}, true)}
+		for i := range n {
+			tensor.Data[float32](qin[4])[i] = float32(0.01 * float64(i+1))
+		}
+		nnCheckClose(t, "QLinearMatMul", qntEvalUnknown(t, "QLinearMatMul", 10, qin)[0], nnMustEval(t, "QLinearMatMul", 10, 1, qin)[0], 0, 0)
+	}
+}

@@ -122,6 +122,10 @@ func (v *einView[T]) stride(l int) int {
 	return 0
 }
 
+// einMaxSumOffsets bounds the table of summed-element offsets einReduce
+// builds; larger sums walk their elements for every output instead.
+const einMaxSumOffsets = 1 << 16
+
 // einReduce returns a contiguous view with the labels keep (in that order,
 // each a label of v), summing over v's other labels.
 func einReduce[T tensor.Numeric](v *einView[T], keep []int, sizes []int) (*einView[T], error) {
@@ -148,26 +152,34 @@ func einReduce[T tensor.Numeric](v *einView[T], keep []int, sizes []int) (*einVi
 	if total == 0 {
 		return r, nil
 	}
+	if len(sd) == 0 {
+		i := 0
+		einEach(kd, ks, func(off int) {
+			r.data[i] = v.data[off]
+			i++
+		})
+		return r, nil
+	}
+	count, err := tensor.NumElements(sd)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Einsum: %w", ops.ErrShapeMismatch, err)
+	}
 	var sumOffs []int // offsets of the summed elements, relative to a kept element
-	if len(sd) > 0 {
-		count, err := tensor.NumElements(sd)
-		if err != nil {
-			return nil, fmt.Errorf("%w: Einsum: %w", ops.ErrShapeMismatch, err)
-		}
+	if count <= einMaxSumOffsets {
 		sumOffs = make([]int, 0, count)
 		einEach(sd, ss, func(off int) { sumOffs = append(sumOffs, off) })
 	}
 	i := 0
 	einEach(kd, ks, func(off int) {
-		if sumOffs == nil {
-			r.data[i] = v.data[off]
-		} else {
-			var s T
+		var s T
+		if sumOffs != nil {
 			for _, o := range sumOffs {
 				s += v.data[off+o]
 			}
-			r.data[i] = s
+		} else {
+			einEach(sd, ss, func(o int) { s += v.data[off+o] })
 		}
+		r.data[i] = s
 		i++
 	})
 	return r, nil

@@ -373,3 +373,18 @@ func BenchmarkEinsum(b *testing.B) {
 		})
 	}
 }
+
+func TestEinsumLargeSums(t *testing.T) {
+	// Sums over more than einMaxSumOffsets elements walk them per output.
+	n := einMaxSumOffsets + 3
+	x := tensor.Must(tensor.New(tensor.Float64, 2, n))
+	d := tensor.Data[float64](x)
+	for i := range d {
+		d[i] = float64((i % n) % 3)
+	}
+	per := float64((n / 3) * 3) // each row: n/3 full cycles of 0+1+2, then 0
+	out := nnMustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->i"))
+	nnCheckF64(t, "ij->i", out[0], []int{2}, []float64{per, per}, 0, 0)
+	out = nnMustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->"))
+	nnCheckF64(t, "ij->", out[0], []int{}, []float64{2 * per}, 0, 0)
+}

@@ -158,6 +158,23 @@ func visCubic(t float64) [4]float64 {
 	return [4]float64{far(t + 1), near(t), near(1 - t), far(2 - t)}
 }
 
+// visMaxGridTaps bounds the taps one GridSample output reads (nt^r for r
+// spatial dims), so that a high-rank input cannot make a run allocate or
+// loop without bound: cubic interpolation works up to 8 spatial dims,
+// linear up to 16.
+const visMaxGridTaps = 1 << 16
+
+// tapsPerAxis returns how many input positions the mode reads per axis.
+func (p visGridGeom) tapsPerAxis() int {
+	switch p.Mode {
+	case ops.GridLinear:
+		return 2
+	case ops.GridCubic:
+		return 4
+	}
+	return 1
+}
+
 // visTaps computes, for one axis of the given size and one unnormalized
 // position u, the input indices (-1: outside, reads 0) and weights of the
 // taps the mode reads.
@@ -236,13 +253,15 @@ func visGridSampleRun[T tensor.Numeric, G float32 | float64](p visGridGeom) ops.
 			return nil
 		}
 		xd, gd, yd := tensor.Data[T](x), tensor.Data[G](grid), tensor.Data[T](y)
-		nt := map[string]int{ops.GridNearest: 1, ops.GridLinear: 2, ops.GridCubic: 4}[p.Mode]
-		// Per axis: tap indices and weights; then the combined taps.
-		idx, wt := make([]int, r*nt), make([]float64, r*nt)
+		nt := p.tapsPerAxis()
 		ntaps := 1
 		for range r {
-			ntaps *= nt
+			if ntaps *= nt; ntaps > visMaxGridTaps {
+				return fmt.Errorf("%w: GridSample: %s interpolation over %d spatial dims reads more than %d taps per output", ops.ErrInvalidNode, p.Mode, r, visMaxGridTaps)
+			}
 		}
+		// Per axis: tap indices and weights; then the combined taps.
+		idx, wt := make([]int, r*nt), make([]float64, r*nt)
 		tapOff, tapW := make([]int, 0, ntaps), make([]float64, 0, ntaps)
 		sstr := tensor.Strides(xs[2:])
 		odo := make([]int, r)
@@ -351,9 +370,11 @@ func visNewGridSample(n *ops.Node) (ops.Kernel, error) {
 	return k, nil
 }
 
-// visMaxRoiSamples bounds RoiAlign's adaptive sampling grid per bin and
-// axis, so that a huge RoI cannot make a run take unbounded time.
-const visMaxRoiSamples = 1 << 16
+// visMaxRoiSamples bounds RoiAlign's sampling grid per bin and axis (the
+// sampling_ratio attribute, or the adaptive count a RoI's size gives), so
+// that a huge RoI or ratio cannot make a run take unbounded time. A RoI
+// 4096 bins tall still samples every pixel.
+const visMaxRoiSamples = 1 << 12
 
 // visRoiSample is one bilinear sample of a RoI bin: four flat offsets into
 // an H x W plane and their weights (all zero outside the plane).
@@ -388,6 +409,9 @@ func visRoiBilinear(y, x float64, h, w int) visRoiSample {
 
 // visRoiGrid returns the number of samples per bin along one axis.
 func visRoiGrid(ratio int, extent float64, bins int) (int, error) {
+	if ratio > visMaxRoiSamples {
+		return 0, fmt.Errorf("%w: RoiAlign: sampling_ratio %d is over %d", ops.ErrInvalidNode, ratio, visMaxRoiSamples)
+	}
 	if ratio > 0 {
 		return ratio, nil
 	}
@@ -443,6 +467,9 @@ func visRoiAlignRun[T nnFloat](p ops.RoiAlignParams) ops.KernelFunc {
 			count := float64(max(gh*gw, 1))
 			base := xd[int(b)*nc*plane:][:nc*plane]
 			for ph := range p.OutH {
+				if err := nnCtxErr(ec); err != nil {
+					return err
+				}
 				for pw := range p.OutW {
 					for c := range acc {
 						acc[c] = 0
@@ -486,6 +513,9 @@ func visRoiAlignRun[T nnFloat](p ops.RoiAlignParams) ops.KernelFunc {
 func visNewRoiAlign(n *ops.Node) (ops.Kernel, error) {
 	p, err := ops.RoiAlignAttrs(n)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := visRoiGrid(p.SamplingRatio, 0, 1); err != nil {
 		return nil, err
 	}
 	if n.In[1].DType != n.In[0].DType || n.In[2].DType != tensor.Int64 {

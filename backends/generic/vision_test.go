@@ -410,6 +410,15 @@ func TestVisionGridSampleEdges(t *testing.T) {
 		err = k.Run(&ops.ExecContext{Ctx: context.Background(), Threads: 1}, []*tensor.Tensor{x, gr}, make([]*tensor.Tensor, 1))
 		selWantErr(t, "GridSample kernel shapes", err)
 	}
+	// Cubic sampling over 9 spatial dims would read 4^9 taps per output.
+	big := make([]int, 11)
+	for i := range big {
+		big[i] = 1
+	}
+	gbig := append(append([]int(nil), big[:10]...), 9)
+	_, err = nnEval("GridSample", 20, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, big...)), tensor.Must(tensor.New(tensor.Float32, gbig...))},
+		nnAString("mode", "cubic"))
+	selWantErr(t, "GridSample 9-D cubic", err)
 	// Strings are a GridSample type the kernels do not interpolate.
 	n.In[0] = ops.Unranked(tensor.String)
 	if k, err := visNewGridSample(n); k != nil || err != nil {
@@ -559,6 +568,8 @@ func TestVisionRoiAlignEdges(t *testing.T) {
 	}
 	_, err := nnEval("RoiAlign", 16, 1, []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, 1, 1), selInts([]int{1}, 0)}, nnAString("mode", "sum"))
 	selWantErr(t, "RoiAlign mode", err)
+	_, err = nnEval("RoiAlign", 16, 1, []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, 1, 1), selInts([]int{1}, 0)}, nnAInt("sampling_ratio", 1<<20))
+	selWantErr(t, "RoiAlign sampling_ratio", err)
 	// No RoIs.
 	out = nnMustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 0, 4)), tensor.Must(tensor.New(tensor.Int64, 0))})[0]
 	if !tensor.SameShape(out.Shape(), []int{0, 2, 1, 1}) {

@@ -98,7 +98,9 @@ func sigDFTFlags(n *Node) (inverse, onesided bool, err error) {
 }
 
 // DFTParamsOf returns the geometry of DFT node n for an input of shape x,
-// with the dft_length and axis inputs (nil when omitted).
+// with the dft_length and axis inputs (nil when omitted). Opset 17 nodes
+// with onesided and inverse both set get opset 20's meaning (IRFFT); a
+// one-sided forward DFT of a complex input is an error in both.
 func DFTParamsOf(n *Node, x []int, lenT, axisT *tensor.Tensor) (DFTParams, error) {
 	var p DFTParams
 	r := len(x)

@@ -205,8 +205,8 @@ func (k *sigDFTKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error 
 		return err
 	}
 	y, err := nnOut(out, 0, x.DType(), p.OutShape(xs))
-	if err != nil {
-		return err
+	if err != nil || y.Len() == 0 {
+		return err // nothing to transform: make no plan for dft_length
 	}
 	xd, err := x.Float64s()
 	if err != nil {
@@ -292,7 +292,7 @@ func (k *sigSTFTKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error
 		return err
 	}
 	y, err := nnOut(out, 0, sig.DType(), p.OutShape())
-	if err != nil {
+	if err != nil || y.Len() == 0 {
 		return err
 	}
 	sd, err := sig.Float64s()

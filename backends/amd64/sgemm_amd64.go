@@ -111,13 +111,24 @@ func gemmKernelGeneric(mr, nr, r int, p *gemmArgs) {
 // gemmImpl is one SGEMM implementation: a micro-kernel tile and its cache
 // blocking.
 type gemmImpl struct {
-	name    string            // the tier: "avx512", "avx2", or "go"
-	mr, nr  int               // tile: rows of A per strip, columns of B per panel
-	kc      int               // depth of a block (the k of one kernel call)
-	mc      int               // rows of A packed at once (a multiple of mr)
-	nc      int               // columns of C per kernel call (a multiple of nr)
-	kernels []func(*gemmArgs) // by row count, 1..mr
-	ready   func() bool       // whether the CPU may run it now
+	name   string      // the tier: "avx512", "avx2", or "go"
+	mr, nr int         // tile: rows of A per strip, columns of B per panel
+	kc     int         // depth of a block (the k of one kernel call)
+	mc     int         // rows of A packed at once (a multiple of mr)
+	nc     int         // columns of C per kernel call (a multiple of nr)
+	ready  func() bool // whether the CPU may run it now
+}
+
+// call runs g's kernel for a strip of r rows.
+func (g *gemmImpl) call(r int, args *gemmArgs) {
+	switch g {
+	case gemmAVX512:
+		gemmCallAVX512(r, args)
+	case gemmAVX2:
+		gemmCallAVX2(r, args)
+	default:
+		gemmKernelGeneric(g.mr, g.nr, r, args)
+	}
 }
 
 // Blocking: a kc x nc block of packed B (nc/nr panels) stays in L2 while
@@ -129,20 +140,12 @@ type gemmImpl struct {
 // sgemm_bench_test.go.
 var (
 	gemmAVX512 = &gemmImpl{name: "avx512", mr: 12, nr: 32, kc: 256, mc: 144, nc: 512,
-		kernels: gemmKernelsAVX512[:], ready: func() bool { return useAVX512 }}
+		ready: func() bool { return useAVX512 }}
 	gemmAVX2 = &gemmImpl{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 144, nc: 512,
-		kernels: gemmKernelsAVX2[:], ready: func() bool { return useAVX2 }}
+		ready: func() bool { return useAVX2 }}
 	gemmGo = &gemmImpl{name: "go", mr: 4, nr: 16, kc: 256, mc: 144, nc: 512,
-		kernels: gemmGoKernels(4, 16), ready: func() bool { return true }}
+		ready: func() bool { return true }}
 )
-
-func gemmGoKernels(mr, nr int) []func(*gemmArgs) {
-	ks := make([]func(*gemmArgs), mr+1)
-	for r := 1; r <= mr; r++ {
-		ks[r] = func(p *gemmArgs) { gemmKernelGeneric(mr, nr, r, p) }
-	}
-	return ks
-}
 
 // gemmBest returns the best implementation the CPU may run.
 func gemmBest() *gemmImpl {
@@ -528,7 +531,7 @@ func (g *gemmImpl) run(m, n, k int, opA gemmOpA, opB gemmOpB, c []float32, ldc i
 					if ep.Residual != nil {
 						args.res = &ep.Residual[i*ep.LdResidual+j0]
 					}
-					g.kernels[rows](&args)
+					g.call(rows, &args)
 					if last && !kernelAct && ep.Act != ActNone {
 						for r := range rows {
 							gemmActivate(c[(i+r)*ldc+j0:(i+r)*ldc+j0+nb], ep)

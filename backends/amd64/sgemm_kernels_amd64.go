@@ -112,30 +112,56 @@ func gemmF32AVX2_2x16(args *gemmArgs)
 //go:noescape
 func gemmF32AVX2_1x16(args *gemmArgs)
 
-// gemmKernelsAVX512 holds the AVX512 kernels by row count (index 0 unused).
-var gemmKernelsAVX512 = [...]func(*gemmArgs){
-	nil,
-	gemmF32AVX512_1x32,
-	gemmF32AVX512_2x32,
-	gemmF32AVX512_3x32,
-	gemmF32AVX512_4x32,
-	gemmF32AVX512_5x32,
-	gemmF32AVX512_6x32,
-	gemmF32AVX512_7x32,
-	gemmF32AVX512_8x32,
-	gemmF32AVX512_9x32,
-	gemmF32AVX512_10x32,
-	gemmF32AVX512_11x32,
-	gemmF32AVX512_12x32,
+// gemmCallAVX512 calls the AVX512 kernel of r rows (1 <= r <= 12).
+// A switch rather than a table of funcs keeps args on the caller's stack.
+func gemmCallAVX512(r int, args *gemmArgs) {
+	switch r {
+	case 12:
+		gemmF32AVX512_12x32(args)
+	case 11:
+		gemmF32AVX512_11x32(args)
+	case 10:
+		gemmF32AVX512_10x32(args)
+	case 9:
+		gemmF32AVX512_9x32(args)
+	case 8:
+		gemmF32AVX512_8x32(args)
+	case 7:
+		gemmF32AVX512_7x32(args)
+	case 6:
+		gemmF32AVX512_6x32(args)
+	case 5:
+		gemmF32AVX512_5x32(args)
+	case 4:
+		gemmF32AVX512_4x32(args)
+	case 3:
+		gemmF32AVX512_3x32(args)
+	case 2:
+		gemmF32AVX512_2x32(args)
+	case 1:
+		gemmF32AVX512_1x32(args)
+	default:
+		panic("amd64: no AVX512 kernel for this many rows")
+	}
 }
 
-// gemmKernelsAVX2 holds the AVX2 kernels by row count (index 0 unused).
-var gemmKernelsAVX2 = [...]func(*gemmArgs){
-	nil,
-	gemmF32AVX2_1x16,
-	gemmF32AVX2_2x16,
-	gemmF32AVX2_3x16,
-	gemmF32AVX2_4x16,
-	gemmF32AVX2_5x16,
-	gemmF32AVX2_6x16,
+// gemmCallAVX2 calls the AVX2 kernel of r rows (1 <= r <= 6).
+// A switch rather than a table of funcs keeps args on the caller's stack.
+func gemmCallAVX2(r int, args *gemmArgs) {
+	switch r {
+	case 6:
+		gemmF32AVX2_6x16(args)
+	case 5:
+		gemmF32AVX2_5x16(args)
+	case 4:
+		gemmF32AVX2_4x16(args)
+	case 3:
+		gemmF32AVX2_3x16(args)
+	case 2:
+		gemmF32AVX2_2x16(args)
+	case 1:
+		gemmF32AVX2_1x16(args)
+	default:
+		panic("amd64: no AVX2 kernel for this many rows")
+	}
 }

@@ -173,12 +173,17 @@ func goDecls() []byte {
 		}
 	}
 	for _, s := range isas {
-		w("// gemmKernels%s holds the %s kernels by row count (index 0 unused).", s.name, s.name)
-		w("var gemmKernels%s = [...]func(*gemmArgs){", s.name)
-		w("nil,")
-		for r := 1; r <= s.mr; r++ {
-			w("%s,", kernelName(s, r))
+		w("// gemmCall%s calls the %s kernel of r rows (1 <= r <= %d).", s.name, s.name, s.mr)
+		w("// A switch rather than a table of funcs keeps args on the caller's stack.")
+		w("func gemmCall%s(r int, args *gemmArgs) {", s.name)
+		w("switch r {")
+		for r := s.mr; r >= 1; r-- {
+			w("case %d:", r)
+			w("%s(args)", kernelName(s, r))
 		}
+		w("default:")
+		w(`panic("amd64: no %s kernel for this many rows")`, s.name)
+		w("}")
 		w("}")
 		w("")
 	}

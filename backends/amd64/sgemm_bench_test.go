@@ -1,0 +1,92 @@
+//go:build amd64 && !noasm
+
+package amd64
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	_ "github.com/onyxml/onyx/backends/generic"
+	"github.com/onyxml/onyx/ir"
+	"github.com/onyxml/onyx/ops"
+	"github.com/onyxml/onyx/tensor"
+)
+
+// gemmBenchSizes are MxNxK problems: square ones, and the 1x1 convolutions
+// of ResNet-50 as GEMMs (Cout x H*W x Cin).
+var gemmBenchSizes = [][3]int{
+	{64, 64, 64}, {256, 256, 256}, {512, 512, 512},
+	{64, 3136, 64}, {256, 3136, 64}, {128, 784, 512}, {1024, 196, 256}, {2048, 49, 512}, {256, 196, 256}, {1024, 256, 256}, {1024, 192, 256},
+}
+
+func gemmReportFlops(b *testing.B, m, n, k int) {
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkGemm measures each implementation: "micro" is one kernel call on
+// a full tile strip with its operands in L1; MxNxK sizes run SgemmPackedB
+// with B packed beforehand (the Gemm/MatMul kernel with constant weights),
+// and "naive" the generic backend's Gemm kernel on the same problem.
+func BenchmarkGemm(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, g := range gemmTestImpls(b) {
+		b.Run(g.name, func(b *testing.B) {
+			if g == gemmGo {
+				b.Skip("the Go kernel is the reference, not a contender")
+			}
+			b.Run("micro", func(b *testing.B) {
+				const k = 128
+				n := 2 * g.nr
+				pa := g.packA(g.mr, k, gemmRandSlice(r, g.mr*k), k, false)
+				pb := g.packB(k, n, gemmRandSlice(r, k*n), n, false)
+				c := make([]float32, g.mr*n)
+				args := gemmArgs{a: &pa.data[0], b: &pb.data[0], c: &c[0], k: k, n: n,
+					bPanel: k * g.nr * 4, bRow: g.nr * 4, ldc: n * 4, alpha: 1}
+				b.ReportAllocs()
+				for b.Loop() {
+					g.call(g.mr, &args)
+				}
+				gemmReportFlops(b, g.mr, n, k)
+			})
+			for _, s := range gemmBenchSizes {
+				m, n, k := s[0], s[1], s[2]
+				b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+					a := gemmRandSlice(r, m*k)
+					pb := g.packB(k, n, gemmRandSlice(r, k*n), n, false)
+					c := make([]float32, m*n)
+					b.ReportAllocs()
+					for b.Loop() {
+						g.run(m, n, k, gemmOpA{a: a, lda: k}, gemmOpB{packed: pb}, c, n, nil)
+					}
+					gemmReportFlops(b, m, n, k)
+				})
+			}
+		})
+	}
+	b.Run("naive", func(b *testing.B) {
+		for _, s := range gemmBenchSizes[:2] {
+			m, n, k := s[0], s[1], s[2]
+			b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+				a := tensor.Must(tensor.FromSlice(gemmRandSlice(r, m*k), m, k))
+				w := tensor.Must(tensor.FromSlice(gemmRandSlice(r, k*n), k, n))
+				node := &ops.Node{Node: &ir.Node{OpType: "Gemm", Inputs: []string{"a", "w"}, Outputs: []string{"y"}},
+					Schema: ops.LookupSchema("", "Gemm", 13), Opset: 13,
+					In: []ops.TypeShape{ops.Known(a), ops.Known(w)}}
+				kern, _, err := ops.SelectKernel(node, func(be string) bool { return be == "generic" })
+				if err != nil {
+					b.Fatal(err)
+				}
+				y := tensor.Must(tensor.New(tensor.Float32, m, n))
+				ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+				for b.Loop() {
+					if err := kern.Run(ec, []*tensor.Tensor{a, w}, []*tensor.Tensor{y}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				gemmReportFlops(b, m, n, k)
+			})
+		}
+	})
+}

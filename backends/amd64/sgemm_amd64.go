@@ -502,7 +502,9 @@ func (g *gemmImpl) run(m, n, k int, opA gemmOpA, opB gemmOpB, c []float32, ldc i
 				aBase, aStrip = opA.packed.data[i0*k+p0*mr:], k*mr
 			} else {
 				aBase, aStrip = *abuf, kb*mr
-				gemmPackA(aBase, mr, mb, p0, kb, opA.a[gemmOffA(i0, opA):], opA.lda, opA.trans)
+				if kb > 0 {
+					gemmPackA(aBase, mr, mb, p0, kb, opA.a[gemmOffA(i0, opA):], opA.lda, opA.trans)
+				}
 			}
 			for j0 := 0; j0 < n; j0 += g.nc {
 				nb := min(g.nc, n-j0)

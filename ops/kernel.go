@@ -54,6 +54,30 @@ type ExecContext struct {
 	// the given inputs, seeing the enclosing scope's values. Nil when the
 	// runtime does not provide subgraph execution.
 	RunGraph func(graphAttr string, inputs []*tensor.Tensor) ([]*tensor.Tensor, error)
+	// Pool runs the chunks of a parallel loop on the session's threads;
+	// nil runs them on the calling goroutine. Use ParallelFor.
+	Pool Parallel
+}
+
+// Parallel runs fn(i) for every i in [0, n), possibly on several threads,
+// and returns when all calls have returned. The calling goroutine takes
+// part, so a descheduled worker never makes the loop slower than running it
+// alone.
+type Parallel interface {
+	For(n int, fn func(i int))
+}
+
+// ParallelFor runs fn(i) for i in [0, n): on ec's pool when there is one
+// and n > 1, else in order on the calling goroutine. Kernels split only
+// large work into chunks (each worth tens of microseconds or more).
+func (ec *ExecContext) ParallelFor(n int, fn func(i int)) {
+	if ec == nil || ec.Pool == nil || n < 2 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	ec.Pool.For(n, fn)
 }
 
 // KernelFactory builds the kernel for one node, once. It returns (nil, nil)

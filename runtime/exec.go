@@ -10,13 +10,13 @@ import (
 )
 
 // run executes the main graph on the caller's inputs.
-func (p *plan) run(ctx context.Context, cfg *config, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+func (p *plan) run(ctx context.Context, cfg *config, pl *pool, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
 	vals := make([]*tensor.Tensor, len(p.names))
 	copy(vals, p.consts)
 	if err := p.bindInputs(vals, inputs); err != nil {
 		return nil, err
 	}
-	if err := p.execSteps(ctx, cfg, vals); err != nil {
+	if err := p.execSteps(ctx, cfg, pl, vals); err != nil {
 		return nil, err
 	}
 	out := make(map[string]*tensor.Tensor, len(p.outputs))
@@ -32,7 +32,7 @@ func (p *plan) run(ctx context.Context, cfg *config, inputs map[string]*tensor.T
 
 // runSub executes a subgraph plan with its formal inputs, reading enclosing
 // values from parent, and returns its outputs in order.
-func (p *plan) runSub(ctx context.Context, cfg *config, parent []*tensor.Tensor, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+func (p *plan) runSub(ctx context.Context, cfg *config, pl *pool, parent []*tensor.Tensor, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if len(inputs) > len(p.inputs) {
 		return nil, fmt.Errorf("runtime: %w: subgraph takes %d inputs, got %d", ErrKernel, len(p.inputs), len(inputs))
 	}
@@ -44,7 +44,7 @@ func (p *plan) runSub(ctx context.Context, cfg *config, parent []*tensor.Tensor,
 	for i, t := range inputs {
 		vals[p.inputs[i].slot] = t
 	}
-	if err := p.execSteps(ctx, cfg, vals); err != nil {
+	if err := p.execSteps(ctx, cfg, pl, vals); err != nil {
 		return nil, err
 	}
 	out := make([]*tensor.Tensor, len(p.outputs))
@@ -58,8 +58,11 @@ func (p *plan) runSub(ctx context.Context, cfg *config, parent []*tensor.Tensor,
 }
 
 // execSteps runs every step that was not folded, checking ctx between them.
-func (p *plan) execSteps(ctx context.Context, cfg *config, vals []*tensor.Tensor) error {
+func (p *plan) execSteps(ctx context.Context, cfg *config, pl *pool, vals []*tensor.Tensor) error {
 	ec := &ops.ExecContext{Ctx: ctx, Threads: cfg.threads}
+	if pl != nil {
+		ec.Pool = pl
+	}
 	for _, st := range p.steps {
 		if st.folded {
 			continue
@@ -69,13 +72,13 @@ func (p *plan) execSteps(ctx context.Context, cfg *config, vals []*tensor.Tensor
 		}
 		sec := ec
 		if st.subplans != nil {
-			sec = &ops.ExecContext{Ctx: ctx, Threads: cfg.threads,
+			sec = &ops.ExecContext{Ctx: ctx, Threads: cfg.threads, Pool: ec.Pool,
 				RunGraph: func(attr string, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 					sp := st.subplans[attr]
 					if sp == nil {
 						return nil, fmt.Errorf("runtime: %w: %v has no graph attribute %q", ErrKernel, st.node.Node, attr)
 					}
-					return sp.runSub(ctx, cfg, vals, inputs)
+					return sp.runSub(ctx, cfg, pl, vals, inputs)
 				}}
 		}
 		if err := st.exec(sec, vals); err != nil {

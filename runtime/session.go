@@ -38,6 +38,7 @@ type Session struct {
 	inputs  []ValueInfo
 	outputs []ValueInfo
 	plan    *plan
+	pool    *pool // nil with one thread
 
 	mu       sync.RWMutex // held for reading by each Run, for writing by Close
 	closed   bool
@@ -60,6 +61,9 @@ func NewSession(m *ir.Model, opts ...Option) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{cfg: cfg, model: m, plan: p}
+	if cfg.threads > 1 {
+		s.pool = newPool(cfg.threads)
+	}
 	for _, in := range p.inputs {
 		s.inputs = append(s.inputs, ValueInfo{Name: in.name, DType: in.ts.DType, Shape: in.ts.Shape})
 	}
@@ -93,9 +97,17 @@ func (s *Session) Nodes() []NodeInfo {
 // Close waits for Runs in flight to finish; later Runs return ErrClosed.
 func (s *Session) Close() error {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
 	s.closed = true
 	s.mu.Unlock()
 	s.inflight.Wait()
+	if s.pool != nil {
+		s.pool.close()
+		s.pool = nil
+	}
 	return nil
 }
 
@@ -114,5 +126,9 @@ func (s *Session) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (ma
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return s.plan.run(ctx, s.cfg, inputs)
+	if s.pool != nil {
+		s.pool.running.Add(1)
+		defer s.pool.running.Add(-1)
+	}
+	return s.plan.run(ctx, s.cfg, s.pool, inputs)
 }

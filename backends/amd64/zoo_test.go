@@ -1,0 +1,101 @@
+package amd64_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/onyxml/onyx/backends/amd64"
+	"github.com/onyxml/onyx/runtime"
+	"github.com/onyxml/onyx/tensor"
+	"github.com/onyxml/onyx/testcase"
+)
+
+// TestZooAgainstGeneric runs every test case under $ONYX_MODEL_ZOO twice,
+// with this package's kernels (the best tier) and with the generic backend
+// only, and checks that both pass the case's own data and agree within
+// 1e-4.
+func TestZooAgainstGeneric(t *testing.T) {
+	zoo := os.Getenv("ONYX_MODEL_ZOO")
+	if zoo == "" {
+		t.Skip("ONYX_MODEL_ZOO is not set: set it to a folder of test cases (such as ../shared/models)")
+	}
+	tier := amd64.Tier()
+	if tier == "" {
+		t.Skip("no amd64 tier in use")
+	}
+	t.Logf("tier %s, CPU features %v", tier, amd64.Features())
+	dirs, _ := filepath.Glob(filepath.Join(zoo, "*", "model.onnx"))
+	if len(dirs) == 0 {
+		t.Fatalf("ONYX_MODEL_ZOO=%s holds no */model.onnx", zoo)
+	}
+	for _, m := range dirs {
+		dir := filepath.Dir(m)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			c, err := testcase.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, err := runtime.NewSession(c.Model, runtime.WithBackends(tier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fast.Close()
+			slow, err := runtime.NewSession(c.Model, runtime.WithBackends("generic"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer slow.Close()
+			used := map[string]int{}
+			for _, n := range fast.Nodes() {
+				if n.Backend == tier {
+					used[n.Node.OpType]++
+				}
+			}
+			for _, n := range slow.Nodes() {
+				if n.Backend == tier {
+					t.Errorf("the generic-only session runs %s on %s", n.Node.OpType, tier)
+				}
+			}
+			for _, ds := range c.Sets {
+				feed := map[string]*tensor.Tensor{}
+				for i, in := range fast.Inputs() {
+					feed[in.Name] = ds.Inputs[i]
+				}
+				t0 := time.Now()
+				got, err := fast.Run(context.Background(), feed)
+				tFast := time.Since(t0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t0 = time.Now()
+				ref, err := slow.Run(context.Background(), feed)
+				tSlow := time.Since(t0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var worst float64
+				for i, o := range fast.Outputs() {
+					if _, err := testcase.Compare(got[o.Name], ds.Outputs[i], testcase.Tolerance{Atol: 1e-4, Rtol: 1e-3}); err != nil {
+						t.Errorf("%s: output %q against the case's data: %v", ds.Name, o.Name, err)
+					}
+					g, err1 := got[o.Name].Float64s()
+					r, err2 := ref[o.Name].Float64s()
+					if err1 != nil || err2 != nil || len(g) != len(r) {
+						t.Fatalf("%s: output %q: %v %v, %d vs %d values", ds.Name, o.Name, err1, err2, len(g), len(r))
+					}
+					for j := range g {
+						worst = max(worst, math.Abs(g[j]-r[j]))
+					}
+				}
+				if worst > 1e-4 {
+					t.Errorf("%s: %s and generic differ by %g", ds.Name, tier, worst)
+				}
+				t.Logf("%s: %s kernels %v; max |%s - generic| = %.3g; run %v vs %v", ds.Name, tier, used, tier, worst, tFast, tSlow)
+			}
+		})
+	}
+}

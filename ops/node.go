@@ -29,6 +29,12 @@ type Node struct {
 	Opset  int64 // the version of Node.Domain the model imports
 	In     []TypeShape
 	Out    []TypeShape
+	// Graph is the graph holding the node and Model the model being
+	// compiled, when the runtime builds the node (both nil in Eval). Ops
+	// that look beyond their inputs, such as ai.onnx.preview.training's
+	// Gradient, read them in their kernel factory.
+	Graph *ir.Graph
+	Model *ir.Model
 }
 
 // Errorf returns an error wrapping ErrInvalidNode with the message.

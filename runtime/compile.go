@@ -158,7 +158,7 @@ func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes [
 	for _, n := range order {
 		domain := normDomain(n.Domain)
 		opset := m.OpsetImports[domain]
-		on := &ops.Node{Node: n, Schema: ops.LookupSchema(domain, n.OpType, opset), Opset: opset}
+		on := &ops.Node{Node: n, Schema: ops.LookupSchema(domain, n.OpType, opset), Opset: opset, Graph: g, Model: m}
 		st, err := p.compileNode(m, cfg, on, allow)
 		if err != nil {
 			return nil, err

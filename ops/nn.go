@@ -21,7 +21,7 @@ const (
 
 // nnMaxWindowValue bounds kernel sizes, strides, dilations and pads, so that
 // window arithmetic on them (products of two) cannot overflow an int.
-const nnMaxWindowValue = 1 << 31
+const nnMaxWindowValue = 1 << 30 // fits int on 32-bit targets
 
 // SpatialWindow is the sliding-window geometry of a Conv, ConvTranspose or
 // pooling node over the spatial dims of an N x C x D1 x ... x Dn tensor: the

@@ -228,8 +228,8 @@ func TestSigDFT(t *testing.T) {
 // TestSigEmpty: empty batches give empty outputs, even for a huge
 // dft_length (no plan is made for it).
 func TestSigEmpty(t *testing.T) {
-	got := nnMustEval(t, "DFT", 20, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 4, 1)), qntT([]int{}, int64(1)<<38)})
-	if s := got[0].Shape(); !tensor.SameShape(s, []int{0, 1 << 38, 2}) {
+	got := nnMustEval(t, "DFT", 20, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 4, 1)), qntT([]int{}, int64(1)<<28)})
+	if s := got[0].Shape(); !tensor.SameShape(s, []int{0, 1 << 28, 2}) {
 		t.Fatalf("shape %v", s)
 	}
 	got = nnMustEval(t, "STFT", 17, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 8, 1)), qntT([]int{}, int64(2)), nil, qntT([]int{}, int64(4))})

@@ -24,7 +24,7 @@ import (
 
 // maxRandomBytes bounds the size of one random input, so that a mistyped
 // --shape fails cleanly instead of exhausting memory.
-const maxRandomBytes = 1 << 31
+const maxRandomBytes int64 = 1 << 31
 
 // previewLen is how many leading elements of each output are shown.
 const previewLen = 8

@@ -4,19 +4,30 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
 
+// env is what one Run carries through the plans it executes.
+type env struct {
+	ctx  context.Context
+	cfg  *config
+	pool *pool
+	// prof, when not nil, receives the time spent in each step of the main
+	// plan (indexed like plan.steps; subgraph time counts in their node).
+	prof []time.Duration
+}
+
 // run executes the main graph on the caller's inputs.
-func (p *plan) run(ctx context.Context, cfg *config, pl *pool, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+func (p *plan) run(e *env, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
 	vals := make([]*tensor.Tensor, len(p.names))
 	copy(vals, p.consts)
 	if err := p.bindInputs(vals, inputs); err != nil {
 		return nil, err
 	}
-	if err := p.execSteps(ctx, cfg, pl, vals); err != nil {
+	if err := p.execSteps(e, vals, e.prof); err != nil {
 		return nil, err
 	}
 	out := make(map[string]*tensor.Tensor, len(p.outputs))
@@ -32,7 +43,7 @@ func (p *plan) run(ctx context.Context, cfg *config, pl *pool, inputs map[string
 
 // runSub executes a subgraph plan with its formal inputs, reading enclosing
 // values from parent, and returns its outputs in order.
-func (p *plan) runSub(ctx context.Context, cfg *config, pl *pool, parent []*tensor.Tensor, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+func (p *plan) runSub(e *env, parent []*tensor.Tensor, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if len(inputs) > len(p.inputs) {
 		return nil, fmt.Errorf("runtime: %w: subgraph takes %d inputs, got %d", ErrKernel, len(p.inputs), len(inputs))
 	}
@@ -44,7 +55,7 @@ func (p *plan) runSub(ctx context.Context, cfg *config, pl *pool, parent []*tens
 	for i, t := range inputs {
 		vals[p.inputs[i].slot] = t
 	}
-	if err := p.execSteps(ctx, cfg, pl, vals); err != nil {
+	if err := p.execSteps(e, vals, nil); err != nil {
 		return nil, err
 	}
 	out := make([]*tensor.Tensor, len(p.outputs))
@@ -57,32 +68,40 @@ func (p *plan) runSub(ctx context.Context, cfg *config, pl *pool, parent []*tens
 	return out, nil
 }
 
-// execSteps runs every step that was not folded, checking ctx between them.
-func (p *plan) execSteps(ctx context.Context, cfg *config, pl *pool, vals []*tensor.Tensor) error {
-	ec := &ops.ExecContext{Ctx: ctx, Threads: cfg.threads}
-	if pl != nil {
-		ec.Pool = pl
+// execSteps runs every step that was not folded, checking the context
+// between them; with prof it records each step's time.
+func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration) error {
+	ec := &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads}
+	if e.pool != nil {
+		ec.Pool = e.pool
 	}
-	for _, st := range p.steps {
+	for i, st := range p.steps {
 		if st.folded {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
+		if err := e.ctx.Err(); err != nil {
 			return err
 		}
 		sec := ec
 		if st.subplans != nil {
-			sec = &ops.ExecContext{Ctx: ctx, Threads: cfg.threads, Pool: ec.Pool,
+			sec = &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads, Pool: ec.Pool,
 				RunGraph: func(attr string, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 					sp := st.subplans[attr]
 					if sp == nil {
 						return nil, fmt.Errorf("runtime: %w: %v has no graph attribute %q", ErrKernel, st.node.Node, attr)
 					}
-					return sp.runSub(ctx, cfg, pl, vals, inputs)
+					return sp.runSub(e, vals, inputs)
 				}}
+		}
+		var start time.Time
+		if prof != nil {
+			start = time.Now()
 		}
 		if err := st.exec(sec, vals); err != nil {
 			return err
+		}
+		if prof != nil {
+			prof[i] += time.Since(start)
 		}
 		for _, s := range st.free {
 			vals[s] = nil

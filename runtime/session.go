@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	_ "github.com/onyxml/onyx/backends/generic" // the reference kernels, always present
 	"github.com/onyxml/onyx/ir"
@@ -115,6 +116,10 @@ func (s *Session) Close() error {
 // by name. It returns ctx.Err() if ctx is done before the run completes,
 // checked between nodes. Returned tensors belong to the caller.
 func (s *Session) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	return s.run(&env{ctx: ctx, cfg: s.cfg, pool: s.pool}, inputs)
+}
+
+func (s *Session) run(e *env, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -123,12 +128,34 @@ func (s *Session) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (ma
 	s.inflight.Add(1)
 	s.mu.RUnlock()
 	defer s.inflight.Done()
-	if ctx == nil {
-		ctx = context.Background()
+	if e.ctx == nil {
+		e.ctx = context.Background()
 	}
 	if s.pool != nil {
 		s.pool.running.Add(1)
 		defer s.pool.running.Add(-1)
 	}
-	return s.plan.run(ctx, s.cfg, s.pool, inputs)
+	return s.plan.run(e, inputs)
+}
+
+// NodeTime is the time one node took in a profiled Run.
+type NodeTime struct {
+	NodeInfo
+	Time time.Duration
+}
+
+// RunProfiled is Run that also times every node, in execution order
+// (folded nodes take no time; a subgraph's time counts in its node).
+func (s *Session) RunProfiled(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, []NodeTime, error) {
+	e := &env{ctx: ctx, cfg: s.cfg, pool: s.pool, prof: make([]time.Duration, len(s.plan.steps))}
+	out, err := s.run(e, inputs)
+	if err != nil {
+		return nil, nil, err
+	}
+	nodes := s.Nodes()
+	times := make([]NodeTime, len(nodes))
+	for i := range nodes {
+		times[i] = NodeTime{NodeInfo: nodes[i], Time: e.prof[i]}
+	}
+	return out, times, nil
 }

@@ -228,7 +228,7 @@ func init() {
 			{Name: "ratio", Type: ir.AttrFloat, Default: float32(0.5)},
 		},
 		Infer: shpInferDropout,
-		Doc:   "its input, at inference (the optional mask is all ones)",
+		Doc:   "its input with is_test set; with is_test = 0 (the default), training-mode dropout",
 	}, 6)
 	shpRegister(Schema{
 		Name: "Dropout", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 2,
@@ -240,7 +240,7 @@ func init() {
 		Name: "Dropout", MinInputs: 1, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 2,
 		Attrs: []AttrDef{{Name: "seed", Type: ir.AttrInt}},
 		Infer: shpInferDropout,
-		Doc:   "its input, at inference (the optional mask is all true); training mode is not supported",
+		Doc:   "its input at inference; in training mode, its input with a random mask applied and scaled by 1/(1-ratio)",
 	}, 12, 13, 22)
 
 	constAttrs := []AttrDef{
@@ -684,11 +684,18 @@ func shpInferIdentity(n *Node) ([]TypeShape, error) {
 	return []TypeShape{n.In[0]}, nil
 }
 
-// DropoutTraining reports whether Dropout node n (opset 12+) runs in
-// training mode with a non-zero ratio, given its actual inputs: onyx runs
-// dropout for inference only and rejects that case.
+// DropoutTraining reports whether Dropout node n runs in training mode with
+// a non-zero ratio, given its actual ratio and training_mode inputs (nil
+// when omitted): from opset 12 when training_mode is true, in opset 6 when
+// is_test is 0 (its default). Opsets 7 to 11 always run in inference mode.
 func DropoutTraining(n *Node, ratio, training *tensor.Tensor) (bool, error) {
-	if n.Opset < 12 || training == nil {
+	if n.Opset < 12 {
+		if n.Schema != nil && n.Schema.Attr("is_test") != nil && n.AttrInt("is_test") == 0 {
+			return n.AttrFloat("ratio") != 0, nil
+		}
+		return false, nil
+	}
+	if training == nil {
 		return false, nil
 	}
 	if training.DType() != tensor.Bool || training.Len() != 1 {
@@ -697,14 +704,11 @@ func DropoutTraining(n *Node, ratio, training *tensor.Tensor) (bool, error) {
 	if !tensor.Data[bool](training)[0] {
 		return false, nil
 	}
-	if ratio == nil {
-		return true, nil // the default ratio is 0.5
+	r, err := DropoutRatio(n, ratio)
+	if err != nil {
+		return false, err
 	}
-	r, err := ratio.Float64s()
-	if err != nil || len(r) != 1 {
-		return false, Errorf("dropout: ratio must be a float scalar, got %v", ratio)
-	}
-	return r[0] != 0, nil
+	return r != 0, nil
 }
 
 func shpInferDropout(n *Node) ([]TypeShape, error) {
@@ -728,10 +732,16 @@ func shpInferDropout(n *Node) ([]TypeShape, error) {
 	if ratio < 0 || ratio >= 1 || math.IsNaN(ratio) {
 		return nil, Errorf("dropout: ratio %v is not in [0, 1)", ratio)
 	}
+	// train: the node may run in training mode, so Y is not X.
+	train, err := DropoutTraining(n, nil, nil)
+	if err != nil {
+		return nil, err
+	}
 	if shpHasIn(n, 2) {
 		if err := n.CheckDType(2, tensor.Bool); err != nil {
 			return nil, err
 		}
+		train = true
 		if v := n.InValue(2); v != nil {
 			var r *tensor.Tensor
 			if shpHasIn(n, 1) {
@@ -740,16 +750,15 @@ func shpInferDropout(n *Node) ([]TypeShape, error) {
 					r = tensor.Scalar(float32(0.5)) // unknown: assume it is not 0
 				}
 			}
-			train, err := DropoutTraining(n, r, v)
-			if err != nil {
+			if train, err = DropoutTraining(n, r, v); err != nil {
 				return nil, err
-			}
-			if train {
-				return nil, Errorf("dropout: training_mode=true with a non-zero ratio is not supported (onyx runs inference only)")
 			}
 		}
 	}
-	y := TypeShape{DType: x.DType, Shape: x.Shape, Value: x.Value}
+	y := TypeShape{DType: x.DType, Shape: x.Shape}
+	if !train {
+		y.Value = x.Value
+	}
 	maskType := tensor.Bool
 	if n.Opset < 10 {
 		maskType = x.DType

@@ -706,12 +706,24 @@ func TestShpInferIdentityDropout(t *testing.T) {
 	train := Known(tensor.Scalar(true))
 	out = shpMustInfer(t, "Dropout", 13, 2, []TypeShape{shpF("2"), Known(tensor.Scalar(float32(0))), train})
 	shpWantShape(t, "Dropout training ratio 0", out[0], tensor.Float32, "2")
-	_, err := shpInfer("Dropout", 13, 2, []TypeShape{shpF("2"), Known(tensor.Scalar(float32(0.5))), train})
-	if err == nil || !strings.Contains(err.Error(), "training_mode") {
-		t.Errorf("Dropout training: %v", err)
+	// Training mode: Y is random, so its value is never passed through.
+	for _, ratio := range []TypeShape{Known(tensor.Scalar(float32(0.5))), shpAbsent, {DType: tensor.Float32}} {
+		out = shpMustInfer(t, "Dropout", 13, 2, []TypeShape{Known(v), ratio, train})
+		shpWantShape(t, "Dropout training", out[0], tensor.Float32, "2")
+		if out[0].Value != nil {
+			t.Errorf("Dropout training (ratio %v) passes the value through", ratio)
+		}
 	}
-	_, err = shpInfer("Dropout", 13, 2, []TypeShape{shpF("2"), shpAbsent, train})
-	shpWantErr(t, "Dropout training default ratio", err, ErrInvalidNode)
+	out = shpMustInfer(t, "Dropout", 13, 1, []TypeShape{Known(v), shpAbsent, {DType: tensor.Bool}})
+	if out[0].Value != nil {
+		t.Errorf("Dropout with an unknown training_mode passes the value through")
+	}
+	out = shpMustInfer(t, "Dropout", 6, 1, []TypeShape{Known(v)})
+	if out[0].Value != nil {
+		t.Errorf("Dropout 6 with is_test = 0 passes the value through")
+	}
+	_, err := shpInfer("Dropout", 13, 2, []TypeShape{shpF("2"), shpAbsent, Known(tensor.Scalar(int64(1)))})
+	shpWantErr(t, "Dropout training_mode not bool", err, ErrInvalidNode)
 	_, err = shpInfer("Dropout", 13, 1, []TypeShape{shpF("2"), Known(tensor.Scalar(float32(1)))})
 	shpWantErr(t, "Dropout ratio 1", err, ErrInvalidNode)
 	_, err = shpInfer("Dropout", 13, 1, []TypeShape{Of(tensor.Int64, 2)})

@@ -428,27 +428,47 @@ func shpNewDropout(n *ops.Node) (ops.Kernel, error) {
 		return nil, nil
 	}
 	el := shpElemsOf(maskType)
+	var seed *int64
+	if n.HasAttr("seed") {
+		s := n.AttrInt("seed")
+		seed = &s
+	}
+	wantMask := n.HasOut(1)
 	return ops.Aliasing(ops.KernelFunc(func(_ *ops.ExecContext, in, out []*tensor.Tensor) error {
 		x := in[0]
-		if n.Opset >= 12 && len(in) > 2 && in[2] != nil {
-			var ratio *tensor.Tensor
-			if len(in) > 1 {
-				ratio = in[1]
-			}
-			train, err := ops.DropoutTraining(n, ratio, in[2])
+		var ratio, training *tensor.Tensor
+		if n.Opset >= 12 {
+			ratio, training = rnnInput(in, 1), rnnInput(in, 2)
+		}
+		train, err := ops.DropoutTraining(n, ratio, training)
+		if err != nil {
+			return err
+		}
+		if train {
+			r, err := ops.DropoutRatio(n, ratio)
 			if err != nil {
 				return err
 			}
-			if train {
-				return fmt.Errorf("%w: dropout: training_mode=true with a non-zero ratio is not supported (onyx runs inference only)", ops.ErrInvalidNode)
+			mt := tensor.Undefined
+			if wantMask && len(out) > 1 {
+				mt = maskType
 			}
+			y, m, err := grDropoutTrain(x, r, seed, mt)
+			if err != nil {
+				return err
+			}
+			out[0] = y
+			if m != nil {
+				out[1] = m
+			}
+			return nil
 		}
 		y, err := x.Reshape(x.Shape()...)
 		if err != nil {
 			return err
 		}
 		out[0] = y
-		if len(out) > 1 && n.HasOut(1) {
+		if len(out) > 1 && wantMask {
 			m, err := tensor.New(maskType, x.Shape()...)
 			if err != nil {
 				return err

@@ -154,12 +154,11 @@ func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes [
 	if err != nil {
 		return nil, err
 	}
-	allow := cfg.allow()
 	for _, n := range order {
 		domain := normDomain(n.Domain)
 		opset := m.OpsetImports[domain]
 		on := &ops.Node{Node: n, Schema: ops.LookupSchema(domain, n.OpType, opset), Opset: opset, Graph: g, Model: m}
-		st, err := p.compileNode(m, cfg, on, allow)
+		st, err := p.compileNode(m, cfg, on)
 		if err != nil {
 			return nil, err
 		}
@@ -173,15 +172,52 @@ func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes [
 		}
 		p.outputs = append(p.outputs, s)
 	}
+	if cfg.optimize {
+		p.optimize()
+	}
+	if err := p.chooseKernels(cfg.allow()); err != nil {
+		return nil, err
+	}
 	p.planFrees()
 	return p, nil
 }
 
-// compileNode compiles n's subgraphs, validates n, infers its outputs,
-// folds it if it is constant, and chooses its kernel. A panic in an
-// inference function or kernel factory (a bug) becomes an error naming the
-// node.
-func (p *plan) compileNode(m *ir.Model, cfg *config, n *ops.Node, allow func(string) bool) (st *step, err error) {
+// chooseKernels asks the backends, by priority, for a kernel for every step
+// that runs (not folded).
+func (p *plan) chooseKernels(allow func(string) bool) error {
+	for _, st := range p.steps {
+		if st.folded {
+			continue
+		}
+		if err := st.chooseKernel(allow); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chooseKernel turns a panic in a kernel factory (a bug) into an error
+// naming the node.
+func (st *step) chooseKernel(allow func(string) bool) (err error) {
+	n := st.node
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("runtime: %v (opset %d): %w: panic (a bug in onyx): %v", n.Node, n.Opset, ErrInvalidModel, r)
+		}
+	}()
+	k, backend, err := ops.SelectKernel(n, allow)
+	if err != nil {
+		return fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, err)
+	}
+	st.kernel, st.backend = k, backend
+	_, st.aliases = k.(ops.Aliaser)
+	return nil
+}
+
+// compileNode compiles n's subgraphs, validates n, infers its outputs and
+// folds it if it is constant. A panic in an inference function (a bug)
+// becomes an error naming the node.
+func (p *plan) compileNode(m *ir.Model, cfg *config, n *ops.Node) (st *step, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("runtime: %v (opset %d): %w: panic (a bug in onyx): %v", n.Node, n.Opset, ErrInvalidModel, r)
@@ -246,14 +282,6 @@ func (p *plan) compileNode(m *ir.Model, cfg *config, n *ops.Node, allow func(str
 	}
 	if err := p.fold(st); err != nil {
 		return nil, err
-	}
-	if !st.folded {
-		k, backend, err := ops.SelectKernel(n, allow)
-		if err != nil {
-			return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, err)
-		}
-		st.kernel, st.backend = k, backend
-		_, st.aliases = k.(ops.Aliaser)
 	}
 	return st, nil
 }

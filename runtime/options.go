@@ -10,6 +10,7 @@ import (
 type Option func(*config) error
 
 type config struct {
+	optimize bool
 	threads  int
 	dims     map[string]int
 	backends []string // if set, only these backends (plus generic) are asked
@@ -22,6 +23,18 @@ func WithThreads(n int) Option {
 			return fmt.Errorf("runtime: WithThreads(%d): need at least 1", n)
 		}
 		c.threads = n
+		return nil
+	}
+}
+
+// WithGraphOptimizations turns the graph rewrites on (the default) or off:
+// dropping Identity and inference Dropout, folding BatchNormalization into
+// Conv, MatMul+Add into Gemm, and fusing Conv/Gemm with a residual Add and
+// an activation. Off, every node of the model runs as written (tools that
+// report per-layer facts use this).
+func WithGraphOptimizations(on bool) Option {
+	return func(c *config) error {
+		c.optimize = on
 		return nil
 	}
 }
@@ -54,7 +67,7 @@ func WithBackends(names ...string) Option {
 var cpuTiers = map[string]bool{"generic": true, "avx2": true, "avx512": true, "neon": true}
 
 func newConfig(opts []Option) (*config, error) {
-	c := &config{threads: 1, dims: map[string]int{}}
+	c := &config{threads: 1, dims: map[string]int{}, optimize: true}
 	if env := strings.TrimSpace(os.Getenv("ONYX_CPU")); env != "" {
 		c.backends = strings.Split(env, ",")
 	}

@@ -61,7 +61,8 @@ func cmdSummary(args []string, stdout, stderr io.Writer) int {
 	if err := applyShapes(m, shapes); err != nil {
 		return fail(stderr, "summary", err)
 	}
-	s, err := runtime.NewSession(m, opts...)
+	// The table describes the model as written, node by node: no fusion.
+	s, err := runtime.NewSession(m, append(opts, runtime.WithGraphOptimizations(false))...)
 	if err != nil {
 		return fail(stderr, "summary", err)
 	}

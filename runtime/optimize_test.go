@@ -37,7 +37,7 @@ func fusableModel() *ir.Model {
 		"w2": randT(r, 4, 4, 3, 3), "w3": randT(r, 4, 4, 1, 1),
 		"lo": tensor.Scalar(float32(0)), "hi": tensor.Scalar(float32(6)),
 		"shape": tensor.Must(tensor.FromSlice([]int64{1, -1}, 2)),
-		"fc": randT(r, 4*5*5, 7), "fcb": randT(r, 7), "g": randT(r, 7, 3),
+		"fc":    randT(r, 4*5*5, 7), "fcb": randT(r, 7), "g": randT(r, 7, 3),
 		"ratio": tensor.Scalar(float32(0.5)),
 	}
 	node := func(op string, in []string, out string, attrs ...*ir.Attribute) *ir.Node {

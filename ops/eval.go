@@ -8,12 +8,11 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-// AllocOutputs fills out[i] with a zeroed tensor for every requested output
-// whose inferred shape is fully known, and leaves the others nil.
+// AllocOutputs fills every nil out[i] of a requested output whose inferred
+// shape is fully known with a zeroed tensor, and leaves the others nil.
 func AllocOutputs(n *Node, inferred []TypeShape, out []*tensor.Tensor) error {
 	for i := range out {
-		out[i] = nil
-		if !n.HasOut(i) || i >= len(inferred) {
+		if out[i] != nil || !n.HasOut(i) || i >= len(inferred) {
 			continue
 		}
 		dims, ok := inferred[i].ConcreteShape()

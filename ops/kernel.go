@@ -37,6 +37,13 @@ type Aliaser interface {
 	Aliases() bool
 }
 
+// Overwriter is implemented by kernels that write every element of their
+// preallocated outputs, so the runtime need not zero reused memory first.
+type Overwriter interface {
+	Kernel
+	Overwrites() bool
+}
+
 type aliasing struct{ Kernel }
 
 func (aliasing) Aliases() bool { return true }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/ops"
@@ -27,6 +28,9 @@ type plan struct {
 	outputs []int      // slots of graph outputs
 	steps   []*step
 	sub     bool // a subgraph: its inputs need not be typed
+
+	mem    *memPlan  // the main plan's arena layout (nil for subgraphs)
+	states sync.Pool // *runState, reused across Runs
 }
 
 type planInput struct {
@@ -49,6 +53,9 @@ type step struct {
 	static   bool             // every output shape known at compile time
 	aliases  bool
 	folded   bool
+	// overwrites: the kernel writes all of its outputs, so reused arena
+	// memory need not be zeroed first.
+	overwrites bool
 }
 
 // compile checks that every operator of m, in every subgraph, has a schema
@@ -179,6 +186,9 @@ func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes [
 		return nil, err
 	}
 	p.planFrees()
+	if parent == nil {
+		p.planMemory()
+	}
 	return p, nil
 }
 
@@ -211,6 +221,9 @@ func (st *step) chooseKernel(allow func(string) bool) (err error) {
 	}
 	st.kernel, st.backend = k, backend
 	_, st.aliases = k.(ops.Aliaser)
+	if o, ok := k.(ops.Overwriter); ok {
+		st.overwrites = o.Overwrites()
+	}
 	return nil
 }
 

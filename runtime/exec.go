@@ -20,25 +20,39 @@ type env struct {
 	prof []time.Duration
 }
 
-// run executes the main graph on the caller's inputs.
-func (p *plan) run(e *env, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
-	vals := make([]*tensor.Tensor, len(p.names))
+// run executes the main graph on the caller's inputs and hands each output
+// to emit (a tensor the caller may keep only during the call).
+func (p *plan) run(e *env, inputs map[string]*tensor.Tensor, emit func(name string, t *tensor.Tensor)) error {
+	rs, _ := p.states.Get().(*runState)
+	if rs == nil {
+		rs = p.newRunState()
+	}
+	defer func() {
+		clear(rs.vals) // drop references to the caller's inputs and dead tensors
+		p.states.Put(rs)
+	}()
+	vals := rs.vals
 	copy(vals, p.consts)
 	if err := p.bindInputs(vals, inputs); err != nil {
-		return nil, err
+		return err
 	}
-	if err := p.execSteps(e, vals, e.prof); err != nil {
-		return nil, err
+	if err := p.execSteps(e, vals, e.prof, rs); err != nil {
+		return err
 	}
-	out := make(map[string]*tensor.Tensor, len(p.outputs))
 	for _, s := range p.outputs {
-		t := vals[s]
-		if p.consts[s] != nil || p.isInput(s) {
-			t = t.Clone() // never hand out the model's own constants or the caller's input
-		}
-		out[p.names[s]] = t
+		emit(p.names[s], vals[s])
 	}
-	return out, nil
+	return nil
+}
+
+// ownedOutput reports whether the caller may keep tensor t of slot s as it
+// is: not a constant of the model, not one of the caller's inputs, not
+// arena memory that the next Run reuses.
+func (p *plan) ownedOutput(s int, t *tensor.Tensor) bool {
+	if p.consts[s] != nil || p.isInput(s) {
+		return false
+	}
+	return p.mem == nil || p.mem.offset[s] < 0
 }
 
 // runSub executes a subgraph plan with its formal inputs, reading enclosing
@@ -55,7 +69,7 @@ func (p *plan) runSub(e *env, parent []*tensor.Tensor, inputs []*tensor.Tensor) 
 	for i, t := range inputs {
 		vals[p.inputs[i].slot] = t
 	}
-	if err := p.execSteps(e, vals, nil); err != nil {
+	if err := p.execSteps(e, vals, nil, nil); err != nil {
 		return nil, err
 	}
 	out := make([]*tensor.Tensor, len(p.outputs))
@@ -70,8 +84,15 @@ func (p *plan) runSub(e *env, parent []*tensor.Tensor, inputs []*tensor.Tensor) 
 
 // execSteps runs every step that was not folded, checking the context
 // between them; with prof it records each step's time.
-func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration) error {
-	ec := &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads}
+// rs, for the main plan, holds the arena and per-step slices to reuse.
+func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration, rs *runState) error {
+	var ec *ops.ExecContext
+	if rs != nil {
+		ec = &rs.ec
+		*ec = ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads}
+	} else {
+		ec = &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads}
+	}
 	if e.pool != nil {
 		ec.Pool = e.pool
 	}
@@ -97,7 +118,7 @@ func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration) er
 		if prof != nil {
 			start = time.Now()
 		}
-		if err := st.exec(sec, vals); err != nil {
+		if err := st.exec(sec, vals, rs, i); err != nil {
 			return err
 		}
 		if prof != nil {
@@ -183,33 +204,50 @@ func (p *plan) inputNames() []string {
 	return n
 }
 
-// exec runs one step: it gathers inputs, allocates the outputs whose shapes
-// are known (inferring them on the actual inputs when they were not known at
-// compile time), runs the kernel and stores its outputs.
-func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor) (err error) {
+// exec runs step i: it gathers inputs, places the outputs (in the arena
+// when planned, else allocated when their shapes are known, inferring them
+// on the actual inputs when they were not known at compile time), runs the
+// kernel and stores its outputs.
+func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i int) (err error) {
 	n := st.node
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("runtime: %v: %w: panic (a bug in onyx): %v\n%s", n.Node, ErrKernel, r, debug.Stack())
 		}
 	}()
-	in := make([]*tensor.Tensor, len(st.in))
-	for i, s := range st.in {
+	var in, out []*tensor.Tensor
+	if rs != nil {
+		in, out = rs.in[i], rs.out[i]
+		clear(out)
+	} else {
+		in, out = make([]*tensor.Tensor, len(st.in)), make([]*tensor.Tensor, len(st.out))
+	}
+	for j, s := range st.in {
+		in[j] = nil
 		if s >= 0 {
-			in[i] = vals[s]
+			in[j] = vals[s]
 		}
 	}
-	out := make([]*tensor.Tensor, len(st.out))
 	if !st.aliases {
+		if rs != nil && rs.planned != nil {
+			for j, s := range st.out {
+				if s >= 0 && rs.planned[s] != nil {
+					out[j] = rs.planned[s]
+					if !st.overwrites {
+						out[j].Zero()
+					}
+				}
+			}
+		}
 		inferred := n.Out
 		if !st.static {
 			rn := *n
 			rn.In = make([]ops.TypeShape, len(in))
-			for i, t := range in {
+			for j, t := range in {
 				if t == nil {
-					rn.In[i] = ops.TypeShape{Absent: true}
+					rn.In[j] = ops.TypeShape{Absent: true}
 				} else {
-					rn.In[i] = ops.Known(t)
+					rn.In[j] = ops.Known(t)
 				}
 			}
 			if inferred, err = n.Schema.Infer(&rn); err != nil {
@@ -223,14 +261,14 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor) (err error) {
 	if err := st.kernel.Run(ec, in, out); err != nil {
 		return fmt.Errorf("runtime: %v: %w", n.Node, err)
 	}
-	for i, s := range st.out {
+	for j, s := range st.out {
 		if s < 0 {
 			continue
 		}
-		if out[i] == nil {
-			return fmt.Errorf("runtime: %v: %w: output %d not produced", n.Node, ErrKernel, i)
+		if out[j] == nil {
+			return fmt.Errorf("runtime: %v: %w: output %d not produced", n.Node, ErrKernel, j)
 		}
-		vals[s] = out[i]
+		vals[s] = out[j]
 	}
 	return nil
 }

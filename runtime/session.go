@@ -82,6 +82,15 @@ func (s *Session) Inputs() []ValueInfo { return append([]ValueInfo(nil), s.input
 // Outputs returns the model's outputs with their inferred types and shapes.
 func (s *Session) Outputs() []ValueInfo { return append([]ValueInfo(nil), s.outputs...) }
 
+// ArenaBytes returns the size of the memory one Run uses for the
+// intermediate tensors the planner placed (each concurrent Run has its own).
+func (s *Session) ArenaBytes() int64 {
+	if s.plan.mem == nil {
+		return 0
+	}
+	return s.plan.mem.peakBytes
+}
+
 // Model returns the model the session was built from.
 func (s *Session) Model() *ir.Model { return s.model }
 
@@ -116,14 +125,26 @@ func (s *Session) Close() error {
 // by name. It returns ctx.Err() if ctx is done before the run completes,
 // checked between nodes. Returned tensors belong to the caller.
 func (s *Session) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
-	return s.run(&env{ctx: ctx, cfg: s.cfg, pool: s.pool}, inputs)
+	out := make(map[string]*tensor.Tensor, len(s.outputs))
+	if err := s.RunInto(ctx, inputs, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-func (s *Session) run(e *env, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+// RunInto is Run writing the outputs into outputs: an entry that already
+// holds a tensor of the output's dtype and shape is overwritten in place (so
+// that a caller reusing its tensors makes steady-state Runs allocate
+// nothing); any other entry is replaced by a new tensor.
+func (s *Session) RunInto(ctx context.Context, inputs, outputs map[string]*tensor.Tensor) error {
+	return s.run(&env{ctx: ctx, cfg: s.cfg, pool: s.pool}, inputs, outputs)
+}
+
+func (s *Session) run(e *env, inputs, outputs map[string]*tensor.Tensor) error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		return nil, fmt.Errorf("runtime: %w", ErrClosed)
+		return fmt.Errorf("runtime: %w", ErrClosed)
 	}
 	s.inflight.Add(1)
 	s.mu.RUnlock()
@@ -135,7 +156,18 @@ func (s *Session) run(e *env, inputs map[string]*tensor.Tensor) (map[string]*ten
 		s.pool.running.Add(1)
 		defer s.pool.running.Add(-1)
 	}
-	return s.plan.run(e, inputs)
+	p := s.plan
+	return p.run(e, inputs, func(name string, t *tensor.Tensor) {
+		if dst := outputs[name]; dst != nil && dst != t && dst.Kind() == tensor.KindTensor && t.Kind() == tensor.KindTensor &&
+			dst.DType() == t.DType() && tensor.SameShape(dst.Shape(), t.Shape()) {
+			dst.CopyFrom(t)
+			return
+		}
+		if !p.ownedOutput(p.slots[name], t) {
+			t = t.Clone()
+		}
+		outputs[name] = t
+	})
 }
 
 // NodeTime is the time one node took in a profiled Run.
@@ -148,8 +180,8 @@ type NodeTime struct {
 // (folded nodes take no time; a subgraph's time counts in its node).
 func (s *Session) RunProfiled(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, []NodeTime, error) {
 	e := &env{ctx: ctx, cfg: s.cfg, pool: s.pool, prof: make([]time.Duration, len(s.plan.steps))}
-	out, err := s.run(e, inputs)
-	if err != nil {
+	out := map[string]*tensor.Tensor{}
+	if err := s.run(e, inputs, out); err != nil {
 		return nil, nil, err
 	}
 	nodes := s.Nodes()

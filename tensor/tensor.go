@@ -402,3 +402,92 @@ func sep(i int) string {
 	}
 	return " "
 }
+
+// View returns a tensor of the given shape over t's elements starting at
+// off, sharing t's memory (t is typically a flat arena).
+func (t *Tensor) View(off int, shape ...int) (*Tensor, error) {
+	n, err := NumElements(shape)
+	if err != nil {
+		return nil, err
+	}
+	if t.kind != KindTensor || off < 0 || off+n > t.Len() {
+		return nil, fmt.Errorf("%w: view of %d elements at %d in %v%v", ErrShape, n, off, t.dtype, t.shape)
+	}
+	return &Tensor{dtype: t.dtype, shape: cloneShape(shape), data: sliceAny(t.data, off, off+n)}, nil
+}
+
+func sliceAny(data any, lo, hi int) any {
+	switch d := data.(type) {
+	case []float32:
+		return d[lo:hi:hi]
+	case []float64:
+		return d[lo:hi:hi]
+	case []int8:
+		return d[lo:hi:hi]
+	case []int16:
+		return d[lo:hi:hi]
+	case []int32:
+		return d[lo:hi:hi]
+	case []int64:
+		return d[lo:hi:hi]
+	case []uint8:
+		return d[lo:hi:hi]
+	case []uint16:
+		return d[lo:hi:hi]
+	case []uint32:
+		return d[lo:hi:hi]
+	case []uint64:
+		return d[lo:hi:hi]
+	case []bool:
+		return d[lo:hi:hi]
+	case []string:
+		return d[lo:hi:hi]
+	case []F16:
+		return d[lo:hi:hi]
+	case []BF16:
+		return d[lo:hi:hi]
+	case []complex64:
+		return d[lo:hi:hi]
+	case []complex128:
+		return d[lo:hi:hi]
+	}
+	return nil
+}
+
+// Zero sets every element of t to its zero value.
+func (t *Tensor) Zero() {
+	switch d := t.data.(type) {
+	case []float32:
+		clear(d)
+	case []float64:
+		clear(d)
+	case []int8:
+		clear(d)
+	case []int16:
+		clear(d)
+	case []int32:
+		clear(d)
+	case []int64:
+		clear(d)
+	case []uint8:
+		clear(d)
+	case []uint16:
+		clear(d)
+	case []uint32:
+		clear(d)
+	case []uint64:
+		clear(d)
+	case []bool:
+		clear(d)
+	case []string:
+		clear(d)
+	case []F16:
+		clear(d)
+	case []BF16:
+		clear(d)
+	case []complex64:
+		clear(d)
+	case []complex128:
+		clear(d)
+	}
+}

@@ -1,0 +1,94 @@
+package runtime_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/onyxml/onyx/onnx"
+	"github.com/onyxml/onyx/runtime"
+	"github.com/onyxml/onyx/tensor"
+)
+
+// allocsPerRun measures heap allocations of steady-state RunInto calls that
+// reuse their output tensors.
+func allocsPerRun(t *testing.T, s *runtime.Session, in map[string]*tensor.Tensor) float64 {
+	t.Helper()
+	out := map[string]*tensor.Tensor{}
+	ctx := context.Background()
+	if err := s.RunInto(ctx, in, out); err != nil {
+		t.Fatal(err)
+	}
+	return testing.AllocsPerRun(5, func() {
+		if err := s.RunInto(ctx, in, out); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestArenaPlanAndReuse(t *testing.T) {
+	s, err := runtime.NewSession(fusableModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ArenaBytes() <= 0 {
+		t.Errorf("ArenaBytes = %d, want the planned intermediates", s.ArenaBytes())
+	}
+	x := randT(rand.New(rand.NewPCG(5, 6)), 1, 3, 5, 5)
+	in := map[string]*tensor.Tensor{"x": x}
+	first, err := s.Run(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Outputs handed out by Run are the caller's: another Run must not
+	// change them, and reused arenas must give the same results.
+	keep := first["y"].Clone()
+	second, err := s.Run(context.Background(), map[string]*tensor.Tensor{"x": randT(rand.New(rand.NewPCG(7, 8)), 1, 3, 5, 5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tensor.Data[float32](first["y"])[0] != tensor.Data[float32](keep)[0] {
+		t.Error("a later Run changed an earlier Run's output")
+	}
+	if tensor.Data[float32](second["y"])[0] == tensor.Data[float32](keep)[0] {
+		t.Error("different inputs gave the same output")
+	}
+	again, _ := s.Run(context.Background(), in)
+	for i, v := range tensor.Data[float32](again["y"]) {
+		if v != tensor.Data[float32](keep)[i] {
+			t.Fatalf("rerun differs at %d: %v vs %v", i, v, tensor.Data[float32](keep)[i])
+		}
+	}
+	t.Logf("allocs per RunInto (generic kernels): %.0f", allocsPerRun(t, s, in))
+}
+
+// TestAllocsPerRunResNet18 measures heap allocations of RunInto on resnet18
+// after the first Run (needs $ONYX_MODEL_ZOO). Intermediate tensors live in
+// the planned arena; what remains comes from kernels' own scratch buffers,
+// which the arch kernels take from the run instead. The bound catches a
+// return to per-tensor allocation (resnet18 has ~60 tensors per Run).
+func TestAllocsPerRunResNet18(t *testing.T) {
+	zoo := os.Getenv("ONYX_MODEL_ZOO")
+	if zoo == "" {
+		t.Skip("ONYX_MODEL_ZOO is not set")
+	}
+	m, err := onnx.LoadFile(filepath.Join(zoo, "resnet18", "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := runtime.NewSession(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := onnx.ReadTensorFile(filepath.Join(zoo, "resnet18", "test_data_set_0", "input_0.pb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := allocsPerRun(t, s, map[string]*tensor.Tensor{s.Inputs()[0].Name: x})
+	t.Logf("resnet18: %.0f allocations per Run, arena %d bytes", a, s.ArenaBytes())
+	if a > 400 {
+		t.Errorf("%.0f allocations per Run", a)
+	}
+}

@@ -26,8 +26,8 @@ func supportedOps() string {
 	byDomain := map[string][]string{}
 	since := map[string][]string{}
 	for _, s := range ops.Schemas() {
-		if !ops.HasKernel(s.Domain, s.Name, s.Since) {
-			continue
+		if !ops.HasKernel(s.Domain, s.Name, s.Since) || strings.HasPrefix(s.Domain, ops.OnyxDomain) {
+			continue // onyx's internal (fused, gradient) operators are not for models
 		}
 		key := s.Domain + "\x00" + s.Name
 		if since[key] == nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/runtime"
 	"github.com/onyxml/onyx/tensor"
+	_ "github.com/onyxml/onyx/train" // the Gradient operator's kernel
 )
 
 // ErrMismatch reports outputs that differ from the expected ones.

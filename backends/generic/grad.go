@@ -616,13 +616,27 @@ func grLossGradRun[T nnFloat](k *grLossNode) ops.KernelFunc {
 }
 
 func grNewReduceSumTo(n *ops.Node) (ops.Kernel, error) {
-	return nnFloatKernel(n.In[0].DType, grReduceSumToRun[float32], grReduceSumToRun[float64], []int{0}, nnOutTypes(n)), nil
+	var f ops.KernelFunc
+	switch n.In[0].DType {
+	case tensor.Float32:
+		f = grReduceSumToRun[float32]
+	case tensor.Float64:
+		f = grReduceSumToRun[float64]
+	case tensor.Float16:
+		f = grReduceSumToRun[tensor.F16]
+	case tensor.BFloat16:
+		f = grReduceSumToRun[tensor.BF16]
+	default:
+		return nil, nil
+	}
+	return ops.Aliasing(f), nil
 }
 
 // grReduceSumToRun sums G over the axes along which the target shape
 // (input 1) was broadcast to G's shape: the leading axes it lacks and the
-// axes where it has size 1.
-func grReduceSumToRun[T nnFloat](ec *ops.ExecContext, in, out []*tensor.Tensor) error {
+// axes where it has size 1. When there are none, the output is G itself
+// (a view: the kernel is an Aliaser).
+func grReduceSumToRun[T nnFloat | tensor.F16 | tensor.BF16](ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	g := in[0]
 	ts, err := grShapeOf(in[1], "ReduceSumTo shape")
 	if err != nil {
@@ -632,20 +646,30 @@ func grReduceSumToRun[T nnFloat](ec *ops.ExecContext, in, out []*tensor.Tensor) 
 	if b, err := tensor.BroadcastShapes(ts, gs); err != nil || !tensor.SameShape(b, gs) {
 		return fmt.Errorf("%w: ReduceSumTo: %v does not broadcast to %v", ops.ErrShapeMismatch, ts, gs)
 	}
-	y, err := nnOut(out, 0, g.DType(), ts)
+	n, _ := tensor.NumElements(ts)
+	if n == g.Len() {
+		v, err := g.Reshape(ts...)
+		if err != nil {
+			return err
+		}
+		out[0] = v
+		return nil
+	}
+	y, err := tensor.New(g.DType(), ts...)
 	if err != nil {
 		return err
 	}
-	gd, yd := tensor.Data[T](g), tensor.Data[T](y)
-	if len(gd) == len(yd) {
-		copy(yd, gd)
-		return nil
+	out[0] = y
+	gv, err := g.Float64s()
+	if err != nil {
+		return err
 	}
+	yd := tensor.Data[T](y)
 	acc := make([]float64, len(yd))
 	str := tensor.BroadcastStrides(ts, gs)
 	idx := make([]int, len(gs))
 	off := 0
-	for _, v := range gd {
+	for _, v := range gv {
 		acc[off] += float64(v)
 		for d := len(idx) - 1; d >= 0; d-- {
 			idx[d]++
@@ -658,9 +682,25 @@ func grReduceSumToRun[T nnFloat](ec *ops.ExecContext, in, out []*tensor.Tensor) 
 		}
 	}
 	for i, v := range acc {
-		yd[i] = T(v)
+		yd[i] = grFromF64[T](v)
 	}
 	return nil
+}
+
+// grFromF64 rounds v to T.
+func grFromF64[T nnFloat | tensor.F16 | tensor.BF16](v float64) T {
+	var z T
+	switch p := any(&z).(type) {
+	case *float32:
+		*p = float32(v)
+	case *float64:
+		*p = v
+	case *tensor.F16:
+		*p = tensor.NewF16(float32(v))
+	case *tensor.BF16:
+		*p = tensor.NewBF16(float32(v))
+	}
+	return z
 }
 
 // grDropoutTrain runs Dropout in training mode: each element of x is kept

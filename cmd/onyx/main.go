@@ -29,6 +29,7 @@ import (
 	_ "github.com/onyxml/onyx/backends/amd64" // fast kernels where the CPU has them
 	_ "github.com/onyxml/onyx/backends/arm64"
 	_ "github.com/onyxml/onyx/backends/generic"
+	_ "github.com/onyxml/onyx/train" // the Gradient operator's kernel
 )
 
 // version is onyx's release; builds from a VCS checkout add the revision.

@@ -186,18 +186,12 @@ func (e *emitter) unsqueeze(x string, axes ...int64) string {
 	return e.op("Unsqueeze", []string{x}, attrInts("axes", axes...))
 }
 
-// split cuts x along axis into parts of the given sizes (a constant list,
-// or a 1-D int64 value, opset 13+).
-func (e *emitter) split(x string, axis int64, sizes []int64, sizesValue string, n int) ([]string, error) {
-	switch {
-	case sizes != nil && e.opset < 13:
+// split cuts x along axis into parts of the given sizes.
+func (e *emitter) split(x string, axis int64, sizes []int64, n int) ([]string, error) {
+	if e.opset < 13 {
 		return e.node("", "Split", []string{x}, n, "grad_Split", attrInt("axis", axis), attrInts("split", sizes...)), nil
-	case sizes != nil:
-		return e.node("", "Split", []string{x, e.ints(sizes...)}, n, "grad_Split", attrInt("axis", axis)), nil
-	case e.opset >= 13:
-		return e.node("", "Split", []string{x, sizesValue}, n, "grad_Split", attrInt("axis", axis)), nil
 	}
-	return nil, fmt.Errorf("sizes along axis %d are not known and opset %d < 13 needs them as an attribute", axis, e.opset)
+	return e.node("", "Split", []string{x, e.ints(sizes...)}, n, "grad_Split", attrInt("axis", axis)), nil
 }
 
 func (e *emitter) reshape(x, shape string) string { return e.op("Reshape", []string{x, shape}) }

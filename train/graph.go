@@ -74,7 +74,7 @@ func topoOrder(g *ir.Graph) ([]*ir.Node, error) {
 				continue
 			}
 			if _, dup := producer[o]; dup {
-				return nil, fmt.Errorf("train: value %q is produced twice", o)
+				return nil, fmt.Errorf("train: %w: value %q is produced twice", ErrInvalidGraph, o)
 			}
 			producer[o] = i
 		}
@@ -109,7 +109,7 @@ func topoOrder(g *ir.Graph) ([]*ir.Node, error) {
 		}
 	}
 	if len(order) != len(g.Nodes) {
-		return nil, fmt.Errorf("train: the graph has a cycle")
+		return nil, fmt.Errorf("train: %w: the graph has a cycle", ErrInvalidGraph)
 	}
 	return order, nil
 }

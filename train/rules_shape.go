@@ -50,8 +50,9 @@ func gradTranspose(c *Context) ([]string, error) {
 	return unary(c, func(dy string) string { return c.e.op("Transpose", []string{dy}, attrInts("perm", inv...)) })
 }
 
-// gradConcat splits dY along the axis into the inputs' sizes: constants
-// when they are known, else (opset 13+) read from the inputs' shapes.
+// gradConcat splits dY along the axis into the inputs' sizes: with Split
+// when they are known, else (opset 10+) with one Slice per input whose
+// bounds are read from the inputs' shapes.
 func gradConcat(c *Context) ([]string, error) {
 	n, e := c.node, c.e
 	r := n.Out[0].Rank()
@@ -71,24 +72,31 @@ func gradConcat(c *Context) ([]string, error) {
 		}
 		sizes[i] = t.Shape[axis].Value
 	}
-	var sizesValue string
-	if !static {
-		sizes = nil
-		parts := make([]string, len(n.Inputs))
-		for i := range parts {
-			parts[i] = e.op("Slice", []string{e.shapeOf(c.In(i)), e.ints(int64(axis)), e.ints(int64(axis) + 1)})
-		}
-		sizesValue = e.op("Concat", parts, attrInt("axis", 0))
-	}
-	outs, err := e.split(c.DY(0), int64(axis), sizes, sizesValue, len(n.Inputs))
-	if err != nil {
-		return nil, err
-	}
 	g := c.grads()
-	for i := range g {
-		if c.Need(i) {
-			g[i] = c.inputTyped(outs[i], i)
+	if static {
+		outs, err := e.split(c.DY(0), int64(axis), sizes, len(n.Inputs))
+		if err != nil {
+			return nil, err
 		}
+		for i := range g {
+			if c.Need(i) {
+				g[i] = c.inputTyped(outs[i], i)
+			}
+		}
+		return g, nil
+	}
+	if e.opset < 10 {
+		return nil, errNoRule("Concat of inputs whose sizes along the axis are unknown when the graph is built (opset %d < 10)", e.opset)
+	}
+	ax := e.ints(int64(axis))
+	start := e.ints(0)
+	for i := range g {
+		size := e.op("Slice", []string{e.shapeOf(c.In(i)), ax, e.ints(int64(axis) + 1)})
+		end := e.add(start, size)
+		if c.Need(i) {
+			g[i] = c.inputTyped(e.op("Slice", []string{c.DY(0), start, end, ax}), i)
+		}
+		start = end
 	}
 	return g, nil
 }

@@ -52,6 +52,18 @@ func BenchmarkGemm(b *testing.B) {
 			})
 			for _, s := range gemmBenchSizes {
 				m, n, k := s[0], s[1], s[2]
+				// As the 1x1 Conv kernel runs: A (the weights) packed
+				// once, B (the activations) packed per call.
+				b.Run(fmt.Sprintf("packedA/%dx%dx%d", m, n, k), func(b *testing.B) {
+					pa := g.packA(m, k, gemmRandSlice(r, m*k), k, false)
+					x := gemmRandSlice(r, k*n)
+					c := make([]float32, m*n)
+					b.ReportAllocs()
+					for b.Loop() {
+						g.run(m, n, k, gemmOpA{packed: pa}, gemmOpB{b: x, ldb: n}, c, n, nil)
+					}
+					gemmReportFlops(b, m, n, k)
+				})
 				b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
 					a := gemmRandSlice(r, m*k)
 					pb := g.packB(k, n, gemmRandSlice(r, k*n), n, false)

@@ -47,7 +47,8 @@ func kerOut(out []*tensor.Tensor, i int, shape []int) (*tensor.Tensor, error) {
 	if t := out[i]; t != nil && t.DType() == tensor.Float32 && tensor.SameShape(t.Shape(), shape) {
 		return t, nil
 	}
-	t, err := tensor.New(tensor.Float32, shape...)
+	// A copy, so that shape does not escape (callers build it on the stack).
+	t, err := tensor.New(tensor.Float32, append([]int(nil), shape...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ops.ErrShapeMismatch, err)
 	}
@@ -221,11 +222,15 @@ func (k *kerMatMul) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		return fmt.Errorf("%w: MatMul %v x %v", ops.ErrShapeMismatch, as, bs)
 	}
 	ab, bb := aa[:len(aa)-2], bs[:len(bs)-2]
-	batch, err := tensor.BroadcastShapes(ab, bb)
-	if err != nil {
-		return fmt.Errorf("%w: MatMul %v x %v", ops.ErrShapeMismatch, as, bs)
+	batch := ab
+	if len(bb) > 0 {
+		var err error
+		if batch, err = tensor.BroadcastShapes(ab, bb); err != nil {
+			return fmt.Errorf("%w: MatMul %v x %v", ops.ErrShapeMismatch, as, bs)
+		}
 	}
-	ys := append([]int(nil), batch...)
+	var ysBuf [8]int
+	ys := append(ysBuf[:0], batch...)
 	if len(as) > 1 {
 		ys = append(ys, m)
 	}
@@ -347,7 +352,8 @@ func (k *kerConv1x1) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	if len(xs) != k.rank || xs[1] != k.cin {
 		return fmt.Errorf("%w: Conv input %v for a weight of %d input channels and rank %d", ops.ErrShapeMismatch, xs, k.cin, k.rank)
 	}
-	ys := append([]int{xs[0], k.cout}, xs[2:]...)
+	var ysBuf [8]int
+	ys := append(append(ysBuf[:0], xs[0], k.cout), xs[2:]...)
 	y, err := kerOut(out, 0, ys)
 	if err != nil {
 		return err

@@ -411,3 +411,40 @@ func TestKerRegistered(t *testing.T) {
 		}
 	}
 }
+
+// TestKerNoAllocs checks that a Run with its output given allocates
+// nothing once the scratch pool is warm.
+func TestKerNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, g := range kerAsmImpls(t) {
+		for _, c := range []struct {
+			kc  kerCase
+			f   func(*gemmImpl, *ops.Node) (ops.Kernel, error)
+			out []int
+		}{
+			{kerCase{op: "Gemm", opset: 13, in: []*tensor.Tensor{kerRand(r, 7, 30), kerRand(r, 30, 45), kerRand(r, 45)}}, kerNewGemm, []int{7, 45}},
+			{kerCase{op: "MatMul", opset: 13, in: []*tensor.Tensor{kerRand(r, 2, 7, 30), kerRand(r, 30, 45)}}, kerNewMatMul, []int{2, 7, 45}},
+			{kerCase{op: "Conv", opset: 11, in: []*tensor.Tensor{kerRand(r, 1, 16, 5, 7), kerRand(r, 24, 16, 1, 1), kerRand(r, 24)}}, kerNewConv1x1, []int{1, 24, 5, 7}},
+		} {
+			n := &ops.Node{Node: c.kc.node(), Schema: ops.LookupSchema("", c.kc.op, c.kc.opset), Opset: c.kc.opset}
+			for _, in := range c.kc.in {
+				n.In = append(n.In, ops.Known(in))
+			}
+			k, err := c.f(g, n)
+			if err != nil || k == nil {
+				t.Fatalf("%s: %v %v", c.kc.op, k, err)
+			}
+			out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, c.out...))}
+			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+			run := func() {
+				if err := k.Run(ec, c.kc.in, out); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run()
+			if a := testing.AllocsPerRun(20, run); a != 0 {
+				t.Errorf("%s on %s: %v allocations per Run", c.kc.op, g.name, a)
+			}
+		}
+	}
+}

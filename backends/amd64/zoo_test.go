@@ -99,3 +99,47 @@ func TestZooAgainstGeneric(t *testing.T) {
 		})
 	}
 }
+
+// TestOfficialNodeCases runs the ONNX backend node tests of the operators
+// this package implements (Debian's libonnx-testdata, when installed) with
+// only this package's tier and generic allowed, and checks that they pass.
+func TestOfficialNodeCases(t *testing.T) {
+	tier := amd64.Tier()
+	if tier == "" {
+		t.Skip("no amd64 tier in use")
+	}
+	const root = "/usr/share/libonnx-testdata/data/node"
+	var dirs []string
+	for _, pat := range []string{"test_gemm*", "test_matmul*", "test_conv*", "test_basic_conv*"} {
+		d, _ := filepath.Glob(filepath.Join(root, pat))
+		dirs = append(dirs, d...)
+	}
+	if len(dirs) == 0 {
+		t.Skip("no ONNX node test cases at " + root)
+	}
+	passed, ours := 0, 0
+	for _, dir := range dirs {
+		c, err := testcase.Load(dir)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(dir), err)
+			continue
+		}
+		res := testcase.Run(context.Background(), c, testcase.DefaultTolerance, runtime.WithBackends(tier))
+		if !res.Pass {
+			t.Errorf("%s: %v", filepath.Base(dir), res.Err)
+			continue
+		}
+		passed++
+		s, err := runtime.NewSession(c.Model, runtime.WithBackends(tier))
+		if err == nil {
+			for _, n := range s.Nodes() {
+				if n.Backend == tier {
+					ours++
+					break
+				}
+			}
+			s.Close()
+		}
+	}
+	t.Logf("%d of %d cases passed; %d ran a %s kernel", passed, len(dirs), ours, tier)
+}

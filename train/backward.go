@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/onyxml/onyx/ir"
@@ -109,6 +110,12 @@ func Backward(m *ir.Model, y string, wrt []string, opt *Options) (*Result, error
 		return nil, err
 	}
 	types := inferTypes(c, g, order)
+	e := newEmitter(c, types)
+	b := &backward{e: e, order: order, wrt: wrt, grads: map[string][]string{}}
+	b.markActive()
+	if err := b.checkRules(y); err != nil {
+		return nil, err
+	}
 	if dt := types[y].DType; !dt.IsFloat() || !types[y].IsTensor() {
 		return nil, fmt.Errorf("train: %w: y %q is %v, not a float tensor", ErrInvalidGraph, y, types[y])
 	}
@@ -117,10 +124,6 @@ func Backward(m *ir.Model, y string, wrt []string, opt *Options) (*Result, error
 			return nil, fmt.Errorf("train: %w: %q is %v, not a float tensor", ErrInvalidGraph, x, types[x])
 		}
 	}
-	e := newEmitter(c, types)
-	b := &backward{e: e, order: order, wrt: wrt, grads: map[string][]string{}}
-	b.markActive()
-
 	seed := opt.Seed
 	switch {
 	case seed == "":
@@ -185,11 +188,54 @@ func (b *backward) markActive() {
 			continue
 		}
 		for _, o := range n.Outputs {
-			if t := b.e.typeOf(o); o != "" && !b.active[o] && t.DType.IsFloat() && t.IsTensor() {
+			// An output whose type inference could not tell is active too,
+			// so that the node's rule (or its lack) decides, not silence.
+			t, known := b.e.types[o]
+			if o != "" && !b.active[o] && (!known || t.DType == tensor.Undefined && t.Type == nil || t.DType.IsFloat() && t.IsTensor()) {
 				b.active[o] = true
 			}
 		}
 	}
+}
+
+// checkRules finds, before anything is emitted, every node on a path from
+// a wrt value to y whose operator has no gradient rule, and reports them all
+// in one error naming the first such node.
+func (b *backward) checkRules(y string) error {
+	needed := map[string]bool{y: true}
+	var first *ir.Node
+	var missing []string
+	for i := len(b.order) - 1; i >= 0; i-- {
+		n := b.order[i]
+		out := false
+		for _, o := range n.Outputs {
+			out = out || (o != "" && needed[o] && b.active[o])
+		}
+		if !out {
+			continue
+		}
+		act := false
+		for _, s := range n.Inputs {
+			if s != "" && b.active[s] {
+				needed[s], act = true, true
+			}
+		}
+		if act && lookupRule(n.Domain, n.OpType) == nil {
+			op := domainName(n.Domain) + ":" + n.OpType
+			if !slices.Contains(missing, op) {
+				missing = append(missing, op)
+			}
+			if first == nil {
+				first = n
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	slices.Sort(missing)
+	return fmt.Errorf("train: %v (%s opset %d): %w for %s (operators without one on the path to %q: %s)",
+		first, domainName(first.Domain), b.e.m.Opset(first.Domain), ErrNoGradient, first.OpType, y, strings.Join(missing, ", "))
 }
 
 // total returns the summed gradient of v, or "" when none reached it.

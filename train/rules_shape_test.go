@@ -213,6 +213,16 @@ func TestGradErrors(t *testing.T) {
 	if !errors.Is(err, ErrNoGradient) || !strings.Contains(err.Error(), "Erf") {
 		t.Errorf("no rule: %v", err)
 	}
+	// An op of unknown type on the path (no schema here): an error too,
+	// not a silently zero gradient.
+	b2 := newGrGraph(13)
+	b2.m.OpsetImports["com.example"] = 1
+	b2.m.Graph.Nodes = append(b2.m.Graph.Nodes, &ir.Node{OpType: "Mystery", Domain: "com.example",
+		Inputs: []string{b2.input("x", b2.rand(-1, 1, 2))}, Outputs: []string{"m"}})
+	y2 := b2.op("ReduceSum", []string{"m"}, attrInt("keepdims", 0))
+	if _, err := Backward(b2.m, y2, []string{"x"}, nil); !errors.Is(err, ErrNoGradient) || !strings.Contains(err.Error(), "Mystery") {
+		t.Errorf("op of unknown type: %v", err)
+	}
 	for name, f := range map[string]func() error{
 		"unknown y":     func() error { _, err := Backward(b.m, "nope", []string{"x"}, nil); return err },
 		"unknown wrt":   func() error { _, err := Backward(b.m, y, []string{"nope"}, nil); return err },

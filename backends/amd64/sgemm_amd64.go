@@ -338,16 +338,31 @@ func gemmPackA(dst []float32, mr, m, p0, kb int, a []float32, lda int, transA bo
 			}
 			continue
 		}
-		// Read the strip's rows side by side, write each k step's mr values
-		// at once.
-		var src [16][]float32
-		for i := range rows {
-			src[i] = a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
+		// Four rows side by side, then pairs, then single rows: 0.55-0.7
+		// ns per value on the development machine, against 1.0 row by row
+		// and 2.4 for all mr rows side by side (BenchmarkGemmPackA).
+		i := 0
+		for ; i+4 <= rows; i += 4 {
+			r0 := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
+			r1 := a[(i0+i+1)*lda+p0:][:len(r0)]
+			r2 := a[(i0+i+2)*lda+p0:][:len(r0)]
+			r3 := a[(i0+i+3)*lda+p0:][:len(r0)]
+			for p := range r0 {
+				d := strip[p*mr+i : p*mr+i+4]
+				d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+			}
 		}
-		for p := range kb {
-			d := strip[p*mr : p*mr+rows]
-			for i := range d {
-				d[i] = src[i][p]
+		for ; i+2 <= rows; i += 2 {
+			r0 := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
+			r1 := a[(i0+i+1)*lda+p0:][:len(r0)]
+			for p := range r0 {
+				d := strip[p*mr+i : p*mr+i+2]
+				d[0], d[1] = r0[p], r1[p]
+			}
+		}
+		for ; i < rows; i++ {
+			for p, v := range a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb] {
+				strip[p*mr+i] = v
 			}
 		}
 	}

@@ -102,3 +102,20 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGemmPackA measures packing a 144x256 block of a row-major A
+// (per call for Gemm and MatMul) in ns per value.
+func BenchmarkGemmPackA(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, mr := range []int{6, 12} {
+		const m, k = 144, 256
+		a := gemmRandSlice(r, m*k)
+		dst := make([]float32, m*k)
+		b.Run(fmt.Sprint("mr=", mr), func(b *testing.B) {
+			for b.Loop() {
+				gemmPackA(dst, mr, m, 0, k, a, k, false)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(m*k), "ns/value")
+		})
+	}
+}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -141,5 +142,119 @@ func TestGradTrainingMode(t *testing.T) {
 	}
 	if _, _, err := TrainingMode(nil); !errors.Is(err, ErrInvalidGraph) {
 		t.Errorf("nil model: %v", err)
+	}
+}
+
+// TestGradConcurrentRuns runs one compiled backward graph (with a seeded
+// training-mode Dropout) from several goroutines: every Run gives the
+// serial result.
+func TestGradConcurrentRuns(t *testing.T) {
+	b := newGrGraph(15)
+	logits := grSmallCNN(b)
+	logits = b.op("Dropout", []string{logits, b.init("ratio", tensor.Scalar(0.25)), b.init("on", tensor.Scalar(true))}, attrInt("seed", 4))
+	tm, stats, err := TrainingMode(b.m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := SoftmaxCrossEntropyLoss(tm, logits, "labels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := []string{"conv_w", "conv_b", "bn_scale", "bn_bias", "fc_w", "fc_b"}
+	res, err := Backward(tm, loss, params, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := runtime.NewSession(res.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := map[string]*tensor.Tensor{"x": b.feeds["x"], "labels": tensor.Must(tensor.FromSlice([]int64{1, 2}, 2))}
+	for k, v := range res.Params {
+		feeds[k] = v
+	}
+	for _, st := range stats {
+		feeds[st.Input] = st.Init
+	}
+	want := grRun(t, s, feeds)
+	check := append(append([]string(nil), res.Grads...), loss)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			got, err := s.Run(t.Context(), feeds)
+			if err == nil {
+				for _, g := range check {
+					if a, c := tensor.Data[float64](got[g]), tensor.Data[float64](want[g]); fmt.Sprint(a) != fmt.Sprint(c) {
+						err = fmt.Errorf("%s differs between runs", g)
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestGradHalfPrecision checks that a float16 and a bfloat16 graph (an MLP
+// under a cross-entropy loss) get the gradients of the same graph in
+// float64, within half precision.
+func TestGradHalfPrecision(t *testing.T) {
+	ref := newGrGraph(15)
+	x, w1, w2 := ref.rand(-1, 1, 4, 5), ref.rand(-0.5, 0.5, 5, 6), ref.rand(-0.5, 0.5, 6, 3)
+	labels := tensor.Must(tensor.FromSlice([]int64{0, 2, 1, 2}, 4))
+	grads := func(dt tensor.DType) []*tensor.Tensor {
+		b := newGrGraph(15)
+		conv := func(v *tensor.Tensor) *tensor.Tensor {
+			c, err := ops.Eval(t.Context(), &ir.Node{OpType: "Cast", Inputs: []string{"a"}, Outputs: []string{"b"},
+				Attrs: []*ir.Attribute{attrInt("to", int64(dt))}}, 13, []*tensor.Tensor{v}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c[0]
+		}
+		h := b.op("Relu", []string{b.op("MatMul", []string{b.input("x", conv(x)), b.init("w1", conv(w1))})})
+		logits := b.op("Gemm", []string{h, b.init("w2", conv(w2)), b.init("b2", conv(ref.rand(0, 0, 3)))})
+		loss, err := SoftmaxCrossEntropyLoss(b.m, logits, "labels")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Backward(b.m, loss, []string{"w1", "w2", "b2", "x"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := runtime.NewSession(res.Model)
+		if err != nil {
+			t.Fatalf("%v: %v", dt, err)
+		}
+		feeds := map[string]*tensor.Tensor{"x": b.feeds["x"], "labels": labels}
+		for k, v := range res.Params {
+			feeds[k] = v
+		}
+		out := grRun(t, s, feeds)
+		var g []*tensor.Tensor
+		for _, name := range res.Grads {
+			if out[name].DType() != dt {
+				t.Fatalf("%v graph: gradient %s is %v", dt, name, out[name].DType())
+			}
+			g = append(g, out[name])
+		}
+		return g
+	}
+	want := grads(tensor.Float64)
+	for dt, tol := range map[tensor.DType]float64{tensor.Float16: 1e-2, tensor.BFloat16: 5e-2, tensor.Float32: 1e-6} {
+		for i, g := range grads(dt) {
+			a, _ := g.Float64s()
+			c, _ := want[i].Float64s()
+			for j := range a {
+				if math.Abs(a[j]-c[j]) > tol*(1+math.Abs(c[j])) {
+					t.Errorf("%v: gradient %d element %d = %v, float64 gives %v", dt, i, j, a[j], c[j])
+					break
+				}
+			}
+		}
 	}
 }

@@ -45,15 +45,7 @@ func gradGemm(c *Context) ([]string, error) {
 	ta, tb := n.AttrInt("transA") != 0, n.AttrInt("transB") != 0
 	alpha, beta := n.AttrFloat("alpha"), n.AttrFloat("beta")
 	a, b := c.In(0), c.In(1)
-	gemm := func(x, y string, tx, ty bool, like int) string {
-		in := []string{x, y}
-		attrs := []*ir.Attribute{attrFloat("alpha", alpha), attrInt("transA", b2i(tx)), attrInt("transB", b2i(ty))}
-		if e.opset < 11 { // C is required before opset 11
-			in = append(in, e.scalar(c.dtype(), 0))
-			attrs = append(attrs, attrFloat("beta", 0))
-		}
-		return c.inputTyped(e.op("Gemm", in, attrs...), like)
-	}
+	gemm := func(x, y string, tx, ty bool, like int) string { return c.gemm(x, y, tx, ty, alpha, like) }
 	g := c.grads()
 	if c.Need(0) {
 		if !ta {
@@ -77,6 +69,19 @@ func gradGemm(c *Context) ([]string, error) {
 		g[2] = c.SumTo(t, 0, 2)
 	}
 	return g, nil
+}
+
+// gemm emits alpha * op(x) * op(y) as a Gemm (op transposes when tx or
+// ty is set), typed like input like.
+func (c *Context) gemm(x, y string, tx, ty bool, alpha float32, like int) string {
+	e := c.e
+	in := []string{x, y}
+	attrs := []*ir.Attribute{attrFloat("alpha", alpha), attrInt("transA", b2i(tx)), attrInt("transB", b2i(ty))}
+	if e.opset < 11 { // C is required before opset 11
+		in = append(in, e.scalar(c.dtype(), 0))
+		attrs = append(attrs, attrFloat("beta", 0))
+	}
+	return c.inputTyped(e.op("Gemm", in, attrs...), like)
 }
 
 func b2i(b bool) int64 {
@@ -109,6 +114,17 @@ func gradMatMul(c *Context) ([]string, error) {
 	}
 	if len(as) == 0 || len(bs) == 0 {
 		return nil, fmt.Errorf("MatMul of a scalar")
+	}
+	if len(as) == 2 && len(bs) == 2 {
+		// Plain matrices: two Gemms with transposed operands, no copies.
+		g := c.grads()
+		if c.Need(0) {
+			g[0] = c.gemm(dy, c.In(1), false, true, 1, 0)
+		}
+		if c.Need(1) {
+			g[1] = c.gemm(c.In(0), dy, true, false, 1, 1)
+		}
+		return g, nil
 	}
 	dt := c.dtype()
 	a2, a2s := c.In(0), as

@@ -258,3 +258,18 @@ func TestGradHalfPrecision(t *testing.T) {
 		}
 	}
 }
+
+// TestGradThroughFusablePatterns checks graphs the runtime's optimizer
+// rewrites (Conv with a residual Add and Relu, MatMul followed by Add,
+// Gemm with an activation): the backward graph reads the intermediate
+// values, which must survive the fusions.
+func TestGradThroughFusablePatterns(t *testing.T) {
+	b := newGrGraph(15)
+	x := b.input("x", b.rand(-1, 1, 2, 3, 5, 5))
+	c := b.op("Conv", []string{x, b.init("w", b.rand(-0.5, 0.5, 3, 3, 3, 3)), b.init("cb", b.rand(-0.1, 0.1, 3))}, attrInts("pads", 1, 1, 1, 1))
+	r := b.op("Relu", []string{b.op("Add", []string{c, x})})
+	f := b.op("Flatten", []string{r})
+	m := b.op("Add", []string{b.op("MatMul", []string{f, b.init("mw", b.rand(-0.2, 0.2, 75, 4))}), b.init("mb", b.rand(-0.1, 0.1, 4))})
+	y := b.op("Sigmoid", []string{b.op("Gemm", []string{b.op("LeakyRelu", []string{m}), b.init("gw", b.rand(-0.5, 0.5, 4, 2)), b.init("gb", b.rand(-0.1, 0.1, 2))})})
+	grCheck(t, b, b.weightedLoss(t, y), []string{"x", "w", "cb", "mw", "mb", "gw", "gb"}, 1e-6, 1e-5)
+}

@@ -6,6 +6,9 @@
 //	onyx run [MODEL] [--input NAME=FILE.pb|FILE.npy]... [--random [--seed N]] [--shape NAME=1x3x224x224]... [--out DIR] [--json]
 //	onyx info MODEL [--json]
 //	onyx summary MODEL [--shape NAME=1x3x128x128]...
+//	onyx bench MODEL|CASE_DIR [--threads N] [--runs N] [--warmup N] [--json] [--format benchfmt] [--input NAME=FILE]... [--cpu TIER]
+//	onyx profile MODEL|CASE_DIR [--runs N] [--threads N] [--top N] [--json]
+//	onyx cpu [--json]
 //	onyx version
 //	onyx help
 //
@@ -56,6 +59,9 @@ func commands() []command {
 		{"run", "run a model on inputs from .pb/.npy files or random values (no MODEL: a bundled demo)", cmdRun},
 		{"info", "show a model's metadata, inputs/outputs, op histogram, parameters and unsupported ops", cmdInfo},
 		{"summary", "print a per-node table of output shapes, parameters and MACs", cmdSummary},
+		{"bench", "time a model: latency percentiles, throughput, allocations, peak RSS, kernel tiers", cmdBench},
+		{"profile", "time every node of a model: slowest nodes, per-op totals, GFLOP/s", cmdProfile},
+		{"cpu", "show the CPU, its ISA features and the kernel tiers onyx uses", cmdCPU},
 		{"version", "print onyx's version", cmdVersion},
 		{"help", "list the subcommands, or show one's flags: onyx help COMMAND", nil},
 	}

@@ -117,6 +117,10 @@ type gemmImpl struct {
 	mc     int         // rows of A packed at once (a multiple of mr)
 	nc     int         // columns of C per kernel call (a multiple of nr)
 	ready  func() bool // whether the CPU may run it now
+	// kernel, when set, replaces the Go kernel of an implementation that is
+	// neither assembly tier: tests run the AVX-512 kernels in an emulator
+	// through it.
+	kernel func(r int, args *gemmArgs)
 }
 
 // call runs g's kernel for a strip of r rows.
@@ -127,6 +131,11 @@ func (g *gemmImpl) call(r int, args *gemmArgs) {
 	case gemmAVX2:
 		gemmCallAVX2(r, args)
 	default:
+		if g.kernel != nil {
+			cp := *args // a func value's argument escapes: keep args on the stack
+			g.kernel(r, &cp)
+			return
+		}
 		gemmKernelGeneric(g.mr, g.nr, r, args)
 	}
 }
@@ -488,7 +497,6 @@ func (g *gemmImpl) run(m, n, k int, opA gemmOpA, opB gemmOpB, c []float32, ldc i
 		abuf = gemmScratch(min(g.mc, (m+mr-1)/mr*mr) * max(min(g.kc, k), 1))
 		defer gemmRelease(abuf)
 	}
-	var dummy [16]float32 // stands for empty operands when k == 0
 
 	var args gemmArgs
 	args.alpha = ep.Alpha
@@ -564,7 +572,7 @@ func (g *gemmImpl) run(m, n, k int, opA gemmOpA, opB gemmOpB, c []float32, ldc i
 					}
 				}
 				args.n = nb
-				if t := nb % nr; t != 0 {
+				if t := nb % nr; t != 0 && nr == 16 { // the AVX2 kernels' lane masks
 					args.mask = &gemmAVX2Masks[16-t]
 				}
 				if ep.ColBias != nil {
@@ -576,7 +584,7 @@ func (g *gemmImpl) run(m, n, k int, opA gemmOpA, opB gemmOpB, c []float32, ldc i
 					if kb > 0 {
 						args.a = &aBase[s*aStrip]
 					} else {
-						args.a, args.b = &dummy[0], &dummy[0]
+						args.a, args.b = &gemmNothing[0], &gemmNothing[0]
 					}
 					args.c = &c[i*ldc+j0]
 					if ep.RowBias != nil {
@@ -600,6 +608,10 @@ func (g *gemmImpl) run(m, n, k int, opA gemmOpA, opB gemmOpB, c []float32, ldc i
 		}
 	}
 }
+
+// gemmNothing stands for the operands of a product with k == 0, which the
+// kernels do not read.
+var gemmNothing [16]float32
 
 // gemmOffA returns the offset in a of op(A)[i0][0].
 func gemmOffA(i0 int, op gemmOpA) int {

@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unsafe"
 )
@@ -555,19 +556,49 @@ func emuKernel(t *testing.T, funcs map[int][]emuInsn) func(r int, p *gemmArgs) {
 	}
 }
 
+var (
+	emuOnce  sync.Once
+	emuFuncs map[int][]emuInsn
+	emuSkip  string
+)
+
+// emuImpl512 returns the avx512 implementation with its kernels emulated,
+// or nil (the reason in emuSkip) on a CPU with AVX-512 (the tests run the
+// real kernels there), with -short, or without objdump.
+func emuImpl512(t *testing.T) *gemmImpl {
+	switch {
+	case hasAVX512:
+		emuSkip = "this CPU runs the AVX-512 kernels itself"
+		return nil
+	case testing.Short():
+		emuSkip = "-short"
+		return nil
+	}
+	emuOnce.Do(func() {
+		ok := false
+		t.Run("load-avx512-kernels", func(t *testing.T) {
+			emuFuncs = emuLoad(t)
+			ok = !t.Skipped()
+		})
+		if !ok {
+			emuFuncs, emuSkip = nil, "cannot disassemble the AVX-512 kernels (see load-avx512-kernels)"
+		}
+	})
+	if emuFuncs == nil {
+		return nil
+	}
+	return &gemmImpl{name: "avx512-emulated", mr: gemmAVX512.mr, nr: gemmAVX512.nr, kc: gemmAVX512.kc,
+		mc: gemmAVX512.mc, nc: gemmAVX512.nc, ready: func() bool { return true }, kernel: emuKernel(t, emuFuncs)}
+}
+
 // TestGemmAVX512Emulated runs the driver over the emulated AVX-512 kernels
 // on machines that cannot run them (where they can, the other tests run
 // them for real).
 func TestGemmAVX512Emulated(t *testing.T) {
-	if hasAVX512 {
-		t.Skip("this CPU runs the AVX-512 kernels itself")
+	g := emuImpl512(t)
+	if g == nil {
+		t.Skip(emuSkip)
 	}
-	if testing.Short() {
-		t.Skip("-short")
-	}
-	funcs := emuLoad(t)
-	g := &gemmImpl{name: "avx512-emulated", mr: gemmAVX512.mr, nr: gemmAVX512.nr, kc: gemmAVX512.kc,
-		mc: gemmAVX512.mc, nc: gemmAVX512.nc, ready: func() bool { return true }, kernel: emuKernel(t, funcs)}
 	r := rand.New(rand.NewPCG(9, 10))
 	plain := Epilogue{Alpha: 1}
 	for d := 1; d <= 67; d++ {

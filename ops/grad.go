@@ -33,14 +33,7 @@ func IsRandomNode(n *ir.Node, opset int64) bool {
 	if normDomain(n.Domain) != "" || n.OpType != "Dropout" {
 		return false
 	}
-	if opset >= 12 {
-		return len(n.Inputs) > 2 && n.Inputs[2] != ""
-	}
-	if s.Attr("is_test") != nil {
-		a := n.Attr("is_test")
-		return a == nil || a.Int == 0
-	}
-	return false
+	return opset >= 12 && len(n.Inputs) > 2 && n.Inputs[2] != ""
 }
 
 // DropoutRatio returns the ratio of Dropout node n: its ratio attribute

@@ -690,9 +690,10 @@ func shpInferIdentity(n *Node) ([]TypeShape, error) {
 // is_test is 0 (its default). Opsets 7 to 11 always run in inference mode.
 func DropoutTraining(n *Node, ratio, training *tensor.Tensor) (bool, error) {
 	if n.Opset < 12 {
-		if n.Schema != nil && n.Schema.Attr("is_test") != nil && n.AttrInt("is_test") == 0 {
-			return n.AttrFloat("ratio") != 0, nil
-		}
+		// Opset 6's is_test defaults to 0 (training), but exported models
+		// leave it unset for inference; like ONNX Runtime, onyx runs Dropout
+		// before opset 12 as the identity. Training asks for masks with
+		// opset 12's training_mode input (train.TrainingMode does).
 		return false, nil
 	}
 	if training == nil {

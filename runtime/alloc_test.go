@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/onnx"
 	"github.com/onyxml/onyx/runtime"
 	"github.com/onyxml/onyx/tensor"
@@ -90,5 +91,34 @@ func TestAllocsPerRunResNet18(t *testing.T) {
 	t.Logf("resnet18: %.0f allocations per Run, arena %d bytes", a, s.ArenaBytes())
 	if a > 400 {
 		t.Errorf("%.0f allocations per Run", a)
+	}
+}
+
+// TestOutputsOfViewsAreCopied: an output made by a view (Flatten of a
+// planned tensor) must not point into arena memory the next Run reuses.
+func TestOutputsOfViewsAreCopied(t *testing.T) {
+	m := &ir.Model{IRVersion: 8, OpsetImports: map[string]int64{"": 13}, Graph: &ir.Graph{
+		Nodes: []*ir.Node{
+			{OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"r"}},
+			{OpType: "Flatten", Inputs: []string{"r"}, Outputs: []string{"y"}},
+		},
+		Inputs:  []*ir.ValueInfo{{Name: "x", Type: f32Type(2, 2)}},
+		Outputs: []*ir.ValueInfo{{Name: "y"}},
+	}}
+	s, err := runtime.NewSession(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(v float32) *tensor.Tensor {
+		out, err := s.Run(context.Background(), map[string]*tensor.Tensor{"x": tensor.Must(tensor.FromSlice([]float32{v, v, v, v}, 2, 2))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out["y"]
+	}
+	first := run(1)
+	run(2)
+	if got := tensor.Data[float32](first)[0]; got != 1 {
+		t.Errorf("the first Run's output became %v after a second Run", got)
 	}
 }

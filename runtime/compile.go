@@ -29,8 +29,9 @@ type plan struct {
 	steps   []*step
 	sub     bool // a subgraph: its inputs need not be typed
 
-	mem    *memPlan  // the main plan's arena layout (nil for subgraphs)
-	states sync.Pool // *runState, reused across Runs
+	mem     *memPlan  // the main plan's arena layout (nil for subgraphs)
+	aliased []bool    // slot -> written by an Aliaser: may share memory with anything
+	states  sync.Pool // *runState, reused across Runs
 }
 
 type planInput struct {
@@ -186,6 +187,14 @@ func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes [
 		return nil, err
 	}
 	p.planFrees()
+	p.aliased = make([]bool, len(p.names))
+	for _, st := range p.steps {
+		for _, s := range st.out {
+			if s >= 0 && st.aliases {
+				p.aliased[s] = true
+			}
+		}
+	}
 	if parent == nil {
 		p.planMemory()
 	}
@@ -332,16 +341,9 @@ func (p *plan) fold(st *step) error {
 				}
 			}
 		}
-		in := make([]*tensor.Tensor, len(st.in))
-		for i, s := range st.in {
-			if s >= 0 {
-				in[i] = n.In[i].Value
-			}
-		}
 		var err error
-		vals, err = ops.Eval(context.Background(), n.Node, n.Opset, in, nil)
-		if err != nil {
-			return fmt.Errorf("runtime: folding constants: %w", wrapInvalid(err))
+		if vals, err = evalConst(n, st); err != nil {
+			return fmt.Errorf("runtime: %v: folding constants: %w", n.Node, wrapInvalid(err))
 		}
 	}
 	for i, s := range st.out {
@@ -353,6 +355,35 @@ func (p *plan) fold(st *step) error {
 	}
 	st.folded = true
 	return nil
+}
+
+// evalConst runs n on its constant inputs with the best kernel.
+func evalConst(n *ops.Node, st *step) ([]*tensor.Tensor, error) {
+	k, _, err := ops.SelectKernel(n, nil)
+	if err != nil {
+		return nil, err
+	}
+	in := make([]*tensor.Tensor, len(st.in))
+	for i, s := range st.in {
+		if s >= 0 {
+			in[i] = n.In[i].Value
+		}
+	}
+	out := make([]*tensor.Tensor, len(n.Outputs))
+	if _, alias := k.(ops.Aliaser); !alias {
+		if err := ops.AllocOutputs(n, n.Out, out); err != nil {
+			return nil, err
+		}
+	}
+	if err := k.Run(&ops.ExecContext{Ctx: context.Background(), Threads: 1}, in, out); err != nil {
+		return nil, err
+	}
+	for i, t := range out {
+		if t == nil && n.HasOut(i) {
+			return nil, fmt.Errorf("%w: output %d not produced", ErrKernel, i)
+		}
+	}
+	return out, nil
 }
 
 // planFrees records, for each step, the slots it reads last, so that Run can

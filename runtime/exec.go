@@ -49,7 +49,7 @@ func (p *plan) run(e *env, inputs map[string]*tensor.Tensor, emit func(name stri
 // is: not a constant of the model, not one of the caller's inputs, not
 // arena memory that the next Run reuses.
 func (p *plan) ownedOutput(s int, t *tensor.Tensor) bool {
-	if p.consts[s] != nil || p.isInput(s) {
+	if p.consts[s] != nil || p.isInput(s) || p.aliased[s] {
 		return false
 	}
 	return p.mem == nil || p.mem.offset[s] < 0

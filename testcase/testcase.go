@@ -207,11 +207,11 @@ func Run(ctx context.Context, c *Case, tol Tolerance, opts ...runtime.Option) (r
 	return res
 }
 
-// hasRandomOps reports whether g (or a subgraph) uses an operator whose
-// schema is NonDeterministic.
+// hasRandomOps reports whether g (or a subgraph) has a node drawing random
+// numbers (ops.IsRandomNode: random operators, training-mode Dropout).
 func hasRandomOps(m *ir.Model, g *ir.Graph) bool {
 	for _, n := range g.Nodes {
-		if s := ops.LookupSchema(n.Domain, n.OpType, m.Opset(n.Domain)); s != nil && s.NonDeterministic {
+		if ops.IsRandomNode(n, m.Opset(n.Domain)) {
 			return true
 		}
 		for _, a := range n.Attrs {

@@ -20,13 +20,17 @@ func init() {
 		if !g.ready() {
 			continue
 		}
-		reg := func(op string, since int64, f func(*gemmImpl, *ops.Node) (ops.Kernel, error)) {
-			ops.RegisterKernel(ops.KernelDef{Op: op, Backend: g.name, Priority: ops.PriorityArch, Since: since,
+		reg := func(domain, op string, since int64, f func(*gemmImpl, *ops.Node) (ops.Kernel, error)) {
+			ops.RegisterKernel(ops.KernelDef{Domain: domain, Op: op, Backend: g.name, Priority: ops.PriorityArch, Since: since,
 				New: func(n *ops.Node) (ops.Kernel, error) { return f(g, n) }})
 		}
-		reg("Gemm", 7, kerNewGemm)
-		reg("MatMul", 0, kerNewMatMul)
-		reg("Conv", 0, kerNewConv1x1)
+		reg("", "Gemm", 7, kerNewGemm)
+		reg("", "MatMul", 0, kerNewMatMul)
+		reg("", "Conv", 0, kerNewConv1x1)
+		// The runtime's fused nodes: the activation and the residual go
+		// into the GEMM epilogue.
+		reg(ops.OnyxDomain, "FusedGemm", 0, kerNewFusedGemm)
+		reg(ops.OnyxDomain, "FusedConv", 0, kerNewFusedConv1x1)
 	}
 }
 
@@ -74,13 +78,90 @@ func kerPackConstB(g *gemmImpl, n *ops.Node, i int, trans bool) *PackedB {
 	return g.packB(k, nn, tensor.Data[float32](v), s[1], trans)
 }
 
+// kerAct is a fused node's activation as Epilogue fields.
+type kerAct struct {
+	act               Activation
+	lo, hi, leakSlope float32
+}
+
+// kerActOf converts a fused node's activation.
+func kerActOf(a ops.Activation) (kerAct, bool) {
+	switch a.Kind {
+	case ops.ActNone:
+		return kerAct{}, true
+	case ops.ActRelu:
+		return kerAct{act: ActRelu}, true
+	case ops.ActClip:
+		return kerAct{act: ActClip, lo: a.Params[0], hi: a.Params[1]}, true
+	case ops.ActLeakyRelu:
+		return kerAct{act: ActLeakyRelu, leakSlope: a.Params[0]}, true
+	case ops.ActHardSwish:
+		return kerAct{act: ActHardSwish}, true
+	case ops.ActSigmoid:
+		return kerAct{act: ActSigmoid}, true
+	}
+	return kerAct{}, false
+}
+
+func (a kerAct) apply(ep *Epilogue) {
+	ep.Act, ep.Min, ep.Max, ep.ActAlpha = a.act, a.lo, a.hi, a.leakSlope
+}
+
+// kerFusedAct reads a fused node's activation; ok is false when the node
+// is not float32 or its activation is not understood (the generic kernel
+// then reports it).
+func kerFusedAct(n *ops.Node) (kerAct, bool) {
+	if len(n.Out) == 0 || n.Out[0].DType != tensor.Float32 {
+		return kerAct{}, false
+	}
+	a, err := ops.ParseActivation(n)
+	if err != nil {
+		return kerAct{}, false
+	}
+	return kerActOf(a)
+}
+
+// kerNewFusedGemm builds ai.onyx:FusedGemm: Gemm (opset 13) then an
+// activation, in the epilogue.
+func kerNewFusedGemm(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+	act, ok := kerFusedAct(n)
+	if !ok {
+		return nil, nil
+	}
+	k, err := kerNewGemm(g, ops.Unfused(n, "Gemm", 13, 3))
+	if err != nil || k == nil {
+		return nil, err
+	}
+	k.(*kerGemm).act = act
+	return k, nil
+}
+
+// kerNewFusedConv1x1 builds ai.onyx:FusedConv for a 1x1 window: Conv
+// (opset 11) + bias, + Z (input 3, optional, the output's shape), then an
+// activation, all in the epilogue.
+func kerNewFusedConv1x1(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+	act, ok := kerFusedAct(n)
+	if !ok {
+		return nil, nil
+	}
+	k, err := kerNewConv1x1(g, ops.Unfused(n, "Conv", 11, 3))
+	if err != nil || k == nil {
+		return nil, err
+	}
+	c := k.(*kerConv1x1)
+	c.act = act
+	c.residual = n.HasIn(3)
+	return c, nil
+}
+
 // kerGemm is Gemm (opset 7+): Y = alpha*op(A)*op(B) + beta*C, C
-// unidirectionally broadcast to M x N.
+// unidirectionally broadcast to M x N, then act (for FusedGemm).
 type kerGemm struct {
 	g              *gemmImpl
 	transA, transB bool
 	alpha, beta    float32
 	pb             *PackedB // op(B) when B is constant
+	act            kerAct
 }
 
 func kerNewGemm(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
@@ -127,6 +208,7 @@ func (k *kerGemm) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	if m == 0 || n == 0 {
 		return nil
 	}
+	k.act.apply(&ep)
 	opA := gemmOpA{a: tensor.Data[float32](a), lda: lda, trans: k.transA}
 	if k.pb != nil {
 		k.g.run(m, n, kk, opA, gemmOpB{packed: k.pb}, yd, n, &ep)
@@ -292,7 +374,8 @@ type kerConv1x1 struct {
 	rank     int       // of X and W
 	constB   []float32 // the bias when it is constant
 	hasBias  bool
-	biasSize int
+	act      kerAct // FusedConv's activation
+	residual bool   // FusedConv's input 3 (Z) is given
 }
 
 func kerNewConv1x1(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
@@ -369,6 +452,15 @@ func (k *kerConv1x1) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		}
 		ep.RowBias = bias
 	}
+	var zd []float32
+	if k.residual && len(in) > 3 && in[3] != nil {
+		z := in[3]
+		if z.DType() != tensor.Float32 || !tensor.SameShape(z.Shape(), ys) {
+			return fmt.Errorf("%w: FusedConv residual %v%v for an input %v and %d feature maps", ops.ErrShapeMismatch, z.DType(), z.Shape(), xs, k.cout)
+		}
+		zd = tensor.Data[float32](z)
+	}
+	k.act.apply(&ep)
 	hw := 1
 	for _, d := range xs[2:] {
 		hw *= d
@@ -378,6 +470,9 @@ func (k *kerConv1x1) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	}
 	xd, yd := tensor.Data[float32](x), tensor.Data[float32](y)
 	for b := range xs[0] {
+		if zd != nil {
+			ep.Residual, ep.LdResidual = zd[b*k.cout*hw:], hw
+		}
 		k.g.run(k.cout, hw, k.cin, gemmOpA{packed: k.pa}, gemmOpB{b: xd[b*k.cin*hw:], ldb: hw},
 			yd[b*k.cout*hw:], hw, &ep)
 	}

@@ -59,6 +59,7 @@ func kerAttrString(name, v string) *ir.Attribute {
 
 // kerCase is one node run by a tier's factory and by the generic backend.
 type kerCase struct {
+	domain string
 	op     string
 	opset  int64
 	attrs  []*ir.Attribute
@@ -104,14 +105,14 @@ func (c kerCase) node() *ir.Node {
 			names[i] = fmt.Sprint("x", i)
 		}
 	}
-	return &ir.Node{OpType: c.op, Inputs: names, Outputs: []string{"y"}, Attrs: c.attrs}
+	return &ir.Node{Domain: c.domain, OpType: c.op, Inputs: names, Outputs: []string{"y"}, Attrs: c.attrs}
 }
 
 // run builds c's kernel with g's factory (f) and runs it, the output
 // inside NaN guards. It returns (nil, nil) if the factory declines.
 func (c kerCase) run(t *testing.T, g *gemmImpl, f func(*gemmImpl, *ops.Node) (ops.Kernel, error)) (*tensor.Tensor, error) {
 	t.Helper()
-	n := &ops.Node{Node: c.node(), Schema: ops.LookupSchema("", c.op, c.opset), Opset: c.opset, In: make([]ops.TypeShape, len(c.in))}
+	n := &ops.Node{Node: c.node(), Schema: ops.LookupSchema(c.domain, c.op, c.opset), Opset: c.opset, In: make([]ops.TypeShape, len(c.in))}
 	for i, x := range c.in {
 		switch {
 		case x == nil:
@@ -452,6 +453,84 @@ func TestKerNoAllocs(t *testing.T) {
 			if a := testing.AllocsPerRun(20, run); a != 0 {
 				t.Errorf("%s on %s: %v allocations per Run", c.kc.op, g.name, a)
 			}
+		}
+	}
+}
+
+func kerAttrFloats(name string, v ...float32) *ir.Attribute {
+	return &ir.Attribute{Name: name, Type: ir.AttrFloats, Floats: v}
+}
+
+// kerActivations are the fused activations with parameters.
+var kerActivations = [][]*ir.Attribute{
+	nil,
+	{kerAttrString("activation", "Relu")},
+	{kerAttrString("activation", "Clip"), kerAttrFloats("activation_params", -0.2, 0.3)},
+	{kerAttrString("activation", "LeakyRelu"), kerAttrFloats("activation_params", 0.1)},
+	{kerAttrString("activation", "HardSwish")},
+	{kerAttrString("activation", "Sigmoid")},
+}
+
+func TestKerFusedGemm(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, act := range kerActivations {
+		for _, s := range [][3]int{{1, 1, 1}, {7, 40, 30}, {13, 33, 300}} {
+			m, n, k := s[0], s[1], s[2]
+			for _, c := range [][]*tensor.Tensor{
+				{kerRand(r, m, k), kerRand(r, k, n)},
+				{kerRand(r, m, k), kerRand(r, k, n), kerRand(r, n)},
+				{kerRand(r, m, k), kerRand(r, k, n), kerRand(r, m, n)},
+			} {
+				attrs := append([]*ir.Attribute{kerAttrFloat("beta", 0.5)}, act...)
+				kerCheck(t, kerCase{domain: ops.OnyxDomain, op: "FusedGemm", opset: 1, in: c, attrs: attrs}, kerNewFusedGemm, false)
+			}
+		}
+	}
+}
+
+func TestKerFusedConv1x1(t *testing.T) {
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, act := range kerActivations {
+		for _, s := range [][4]int{{1, 3, 8, 5}, {2, 16, 24, 7}, {1, 40, 13, 9}} { // N, Cin, Cout, H=W
+			nb, cin, cout, hw := s[0], s[1], s[2], s[3]
+			x, w := kerRand(r, nb, cin, hw, hw), kerRand(r, cout, cin, 1, 1)
+			for _, in := range [][]*tensor.Tensor{
+				{x, w},
+				{x, w, kerRand(r, cout)},
+				{x, w, kerRand(r, cout), kerRand(r, nb, cout, hw, hw)},
+				{x, w, nil, kerRand(r, nb, cout, hw, hw)},
+			} {
+				c := kerCase{domain: ops.OnyxDomain, op: "FusedConv", opset: 1, in: in, attrs: act, alt: []int{1}}
+				kerCheck(t, c, kerNewFusedConv1x1, false)
+			}
+		}
+	}
+	// A 3x3 window is left to the generic kernel; so is an unknown activation.
+	x := kerRand(r, 1, 4, 6, 6)
+	kerCheck(t, kerCase{domain: ops.OnyxDomain, op: "FusedConv", opset: 1, in: []*tensor.Tensor{x, kerRand(r, 3, 4, 3, 3)}, alt: []int{1}},
+		kerNewFusedConv1x1, true)
+	for _, g := range kerAsmImpls(t) {
+		n := &ops.Node{Node: kerCase{domain: ops.OnyxDomain, op: "FusedConv", in: []*tensor.Tensor{x, x}}.node(),
+			Schema: ops.LookupSchema(ops.OnyxDomain, "FusedConv", 1), Opset: 1,
+			In: []ops.TypeShape{ops.Known(x), ops.Known(kerRand(r, 3, 4, 1, 1))}, Out: []ops.TypeShape{{DType: tensor.Float32}}}
+		n.Attrs = []*ir.Attribute{kerAttrString("activation", "Gelu")}
+		if k, err := kerNewFusedConv1x1(g, n); k != nil || err != nil {
+			t.Errorf("unknown activation on %s: %v, %v; want a decline", g.name, k, err)
+		}
+		// A residual of another shape is an error at run time.
+		w := kerRand(r, 3, 4, 1, 1)
+		n.Attrs = nil
+		n.Inputs = []string{"x", "w", "", "z"}
+		n.In = []ops.TypeShape{{DType: tensor.Float32, Shape: ir.Shape{ir.UnknownDim, ir.UnknownDim, ir.UnknownDim, ir.UnknownDim}},
+			ops.Known(w), {Absent: true}, {DType: tensor.Float32, Shape: ir.Shape{ir.UnknownDim, ir.UnknownDim, ir.UnknownDim, ir.UnknownDim}}}
+		k, err := kerNewFusedConv1x1(g, n)
+		if err != nil || k == nil {
+			t.Fatalf("%s: factory: %v %v", g.name, k, err)
+		}
+		err = k.Run(&ops.ExecContext{Ctx: context.Background(), Threads: 1},
+			[]*tensor.Tensor{x, w, nil, kerRand(r, 1, 3, 6, 5)}, []*tensor.Tensor{nil})
+		if !errors.Is(err, ops.ErrShapeMismatch) {
+			t.Errorf("%s: residual of the wrong shape: %v", g.name, err)
 		}
 	}
 }

@@ -1,12 +1,22 @@
 // Package runtime compiles an ir.Model once into a Session and runs it.
 //
 // NewSession resolves each node's operator schema for the model's opsets,
-// reports every unsupported operator in one error, infers types and shapes
-// (symbolic dims allowed), folds constant subgraphs (such as the
-// Shape→Gather→Concat→Reshape chains PyTorch exports), chooses a kernel per
-// node from the registered backends by priority, and emits a flat execution
-// plan. Run executes that plan; it is safe for concurrent use and checks its
-// context between nodes.
+// reports every unsupported operator in one error, compiles subgraphs (If,
+// Loop, Scan, SequenceMap) with their enclosing scope, infers types and
+// shapes (symbolic dims allowed), folds constant subgraphs (such as the
+// Shape→Gather→Concat→Reshape chains PyTorch exports), rewrites the graph
+// (Identity/Dropout removal, BatchNormalization folded into Conv, Conv/Gemm
+// fused with a residual Add and an activation; WithGraphOptimizations turns
+// this off), chooses a kernel per node from the registered backends by
+// priority, and plans the memory of intermediate tensors once, from their
+// lifetimes, into arenas reused by every Run. Shapes not known at compile
+// time are inferred on the actual inputs at run time, so a model with
+// symbolic dims runs at any valid size.
+//
+// Run executes the plan; it is safe for concurrent use and checks its
+// context between nodes. RunInto writes the outputs into the caller's
+// tensors; RunProfiled times every node. WithThreads(n) gives a Session a
+// worker pool that kernels split large work over.
 //
 //	m, err := onnx.LoadFile("model.onnx")
 //	s, err := runtime.NewSession(m, runtime.WithThreads(1))

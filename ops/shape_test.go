@@ -719,8 +719,8 @@ func TestShpInferIdentityDropout(t *testing.T) {
 		t.Errorf("Dropout with an unknown training_mode passes the value through")
 	}
 	out = shpMustInfer(t, "Dropout", 6, 1, []TypeShape{Known(v)})
-	if out[0].Value != nil {
-		t.Errorf("Dropout 6 with is_test = 0 passes the value through")
+	if out[0].Value == nil {
+		t.Errorf("Dropout 6 (the identity before opset 12, as in ONNX Runtime) does not pass the value through")
 	}
 	_, err := shpInfer("Dropout", 13, 2, []TypeShape{shpF("2"), shpAbsent, Known(tensor.Scalar(int64(1)))})
 	shpWantErr(t, "Dropout training_mode not bool", err, ErrInvalidNode)

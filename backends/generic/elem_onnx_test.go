@@ -1,18 +1,12 @@
 package generic
 
 import (
-	"context"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
-	"github.com/onyxml/onyx/onnx"
-	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
 
@@ -37,73 +31,28 @@ var elemONNXSkip = map[string]string{
 	"test_castlike_FLOAT_to_BFLOAT16_expanded": "bf16 stored as uint16",
 }
 
-// elemONNXDir holds Debian's copy of the official ONNX backend node tests.
-const elemONNXDir = "/usr/share/libonnx-testdata/data/node"
-
 // TestElemONNXNodeCases runs the official ONNX node tests of the
 // elementwise operators through the generic kernels (skipped when the test
 // data is not installed).
 func TestElemONNXNodeCases(t *testing.T) {
-	entries, err := os.ReadDir(elemONNXDir)
-	if err != nil {
-		t.Skipf("ONNX node tests not installed: %v", err)
+	cases := onnxCases{
+		match: elemONNXCases.MatchString,
+		model: func(name string, m *ir.Model) bool {
+			// Not an expanded function body, nor another op
+			// (test_logsoftmax_...).
+			return elemONNXSkip[name] == "" && len(m.Graph.Nodes) == 1 &&
+				elemONNXCases.MatchString("test_"+strings.ToLower(m.Graph.Nodes[0].OpType))
+		},
+		check: func(t *testing.T, _, what string, got, want *tensor.Tensor) {
+			t.Helper()
+			elemCheck(t, what, got, want, 1e-5)
+		},
 	}
-	ran := 0
-	for _, e := range entries {
-		name := e.Name()
-		if !elemONNXCases.MatchString(name) {
-			continue
-		}
-		m, err := onnx.LoadFile(filepath.Join(elemONNXDir, name, "model.onnx"))
-		if err != nil {
-			t.Errorf("%s: load: %v", name, err)
-			continue
-		}
-		if elemONNXSkip[name] != "" {
-			continue
-		}
-		if len(m.Graph.Nodes) != 1 || !elemONNXCases.MatchString("test_"+strings.ToLower(m.Graph.Nodes[0].OpType)) {
-			continue // an expanded function body, or another op (test_logsoftmax_...)
-		}
-		ran++
-		t.Run(name, func(t *testing.T) { elemRunONNXCase(t, filepath.Join(elemONNXDir, name), m) })
-	}
+	ran := cases.run(t)
 	if ran == 0 {
 		t.Skip("no elementwise node tests found")
 	}
 	t.Logf("%d cases", ran)
-}
-
-func elemRunONNXCase(t *testing.T, dir string, m *ir.Model) {
-	node := m.Graph.Nodes[0]
-	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
-	for _, set := range sets {
-		// Input files are numbered over the inputs given.
-		inputs := make([]*tensor.Tensor, len(node.Inputs))
-		k := 0
-		for i := range node.Inputs {
-			if node.Inputs[i] == "" {
-				continue
-			}
-			x, err := onnx.ReadTensorFile(filepath.Join(set, fmt.Sprintf("input_%d.pb", k)))
-			if err != nil {
-				t.Fatalf("input %d: %v", i, err)
-			}
-			inputs[i] = x
-			k++
-		}
-		got, err := ops.Eval(context.Background(), node, m.Opset(node.Domain), inputs, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatalf("eval: %v", err)
-		}
-		for i := range node.Outputs {
-			want, err := onnx.ReadTensorFile(filepath.Join(set, fmt.Sprintf("output_%d.pb", i)))
-			if err != nil {
-				t.Fatalf("output %d: %v", i, err)
-			}
-			elemCheck(t, fmt.Sprintf("output %d", i), got[i], want, 1e-5)
-		}
-	}
 }
 
 // elemCheck fails t unless got has want's dtype and shape and equal

@@ -4,13 +4,9 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
-	"github.com/onyxml/onyx/onnx"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -698,69 +694,7 @@ var qntONNXPrefixes = []string{"test_quantizelinear", "test_dequantizelinear", "
 // ops through the generic kernels (skipped without the test data). Their
 // outputs are integers and must match exactly.
 func TestQntONNXNodeCases(t *testing.T) {
-	qntRunONNXPrefixes(t, qntONNXPrefixes, 0, 0)
-}
-
-// qntRunONNXPrefixes runs every single-node official test case whose name
-// starts with one of prefixes, comparing with the given tolerances.
-func qntRunONNXPrefixes(t *testing.T, prefixes []string, rtol, atol float64) {
-	entries, err := os.ReadDir(nnONNXNodeDir)
-	if err != nil {
-		t.Skipf("ONNX node tests not installed: %v", err)
-	}
-	ran := 0
-	for _, e := range entries {
-		name := e.Name()
-		match := false
-		for _, p := range prefixes {
-			match = match || strings.HasPrefix(name, p)
-		}
-		if !match || strings.HasSuffix(name, "_expanded") {
-			continue
-		}
-		ran++
-		t.Run(name, func(t *testing.T) { qntRunONNXCase(t, filepath.Join(nnONNXNodeDir, name), rtol, atol) })
-	}
-	if ran == 0 {
-		t.Skip("no matching node tests found")
-	}
-}
-
-func qntRunONNXCase(t *testing.T, dir string, rtol, atol float64) {
-	m, err := onnx.LoadFile(filepath.Join(dir, "model.onnx"))
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	if len(m.Graph.Nodes) != 1 {
-		t.Skipf("%d nodes", len(m.Graph.Nodes))
-	}
-	node := m.Graph.Nodes[0]
-	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
-	for _, set := range sets {
-		// The data set numbers the given inputs only.
-		inputs := make([]*tensor.Tensor, len(node.Inputs))
-		k := 0
-		for i, name := range node.Inputs {
-			if name == "" {
-				continue
-			}
-			if inputs[i], err = onnx.ReadTensorFile(filepath.Join(set, "input_"+nnItoa(k)+".pb")); err != nil {
-				t.Fatalf("input %d: %v", i, err)
-			}
-			k++
-		}
-		got, err := ops.Eval(t.Context(), node, m.Opset(node.Domain), inputs, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatalf("eval: %v", err)
-		}
-		for i := range node.Outputs {
-			want, err := onnx.ReadTensorFile(filepath.Join(set, "output_"+nnItoa(i)+".pb"))
-			if err != nil {
-				t.Fatalf("output %d: %v", i, err)
-			}
-			nnCheckClose(t, "output "+nnItoa(i), got[i], want, rtol, atol)
-		}
-	}
+	onnxRunPrefixes(t, 0, 0, qntONNXPrefixes...)
 }
 
 // qntEvalUnknown runs op like nnEval, but with a kernel built without the

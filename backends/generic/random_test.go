@@ -397,8 +397,8 @@ func TestRndOfficialShapes(t *testing.T) {
 	for _, name := range []string{"test_bernoulli", "test_bernoulli_double", "test_bernoulli_seed",
 		"test_bernoulli_expanded", "test_bernoulli_double_expanded", "test_bernoulli_seed_expanded"} {
 		t.Run(name, func(t *testing.T) {
-			c := w2dLoadCase(t, name)
-			got, err := c.run()
+			c := onnxLoadCase(t, name)
+			got, err := c.run(t)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
-	"github.com/onyxml/onyx/onnx"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -608,70 +604,6 @@ func TestRNNConcurrentRuns(t *testing.T) {
 // TestRNNONNXNodeCases runs the official node tests of the recurrent,
 // normalisation, loss and Einsum operators through the generic kernels.
 func TestRNNONNXNodeCases(t *testing.T) {
-	entries, err := os.ReadDir(nnONNXNodeDir)
-	if err != nil {
-		t.Skipf("ONNX node tests not installed: %v", err)
-	}
-	ran := 0
-	for _, e := range entries {
-		name := e.Name()
-		match := false
-		for _, p := range []string{"test_rnn_", "test_gru_", "test_lstm_", "test_simple_rnn_", "test_layer_normalization_", "test_mvn", "test_nllloss_", "test_sce_", "test_einsum_"} {
-			match = match || strings.HasPrefix(name, p)
-		}
-		if !match || strings.HasSuffix(name, "_expanded") {
-			continue
-		}
-		ran++
-		t.Run(name, func(t *testing.T) { rnnRunONNXCase(t, filepath.Join(nnONNXNodeDir, name)) })
-	}
-	if ran == 0 {
-		t.Skip("no node tests found")
-	}
-}
-
-// rnnRunONNXCase runs a one-node official test case with the generic
-// kernels and compares the outputs the node requests.
-func rnnRunONNXCase(t *testing.T, dir string) {
-	m, err := onnx.LoadFile(filepath.Join(dir, "model.onnx"))
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	if len(m.Graph.Nodes) != 1 {
-		t.Skipf("%d nodes", len(m.Graph.Nodes))
-	}
-	node := m.Graph.Nodes[0]
-	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
-	for _, set := range sets {
-		var inputs []*tensor.Tensor
-		k := 0
-		for _, name := range node.Inputs {
-			if name == "" {
-				inputs = append(inputs, nil)
-				continue
-			}
-			x, err := onnx.ReadTensorFile(filepath.Join(set, "input_"+nnItoa(k)+".pb"))
-			if err != nil {
-				t.Fatalf("input %d: %v", k, err)
-			}
-			k++
-			inputs = append(inputs, x)
-		}
-		got, err := ops.Eval(t.Context(), node, m.Opset(node.Domain), inputs, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatalf("eval: %v", err)
-		}
-		k = 0
-		for i, name := range node.Outputs {
-			if name == "" {
-				continue
-			}
-			want, err := onnx.ReadTensorFile(filepath.Join(set, "output_"+nnItoa(k)+".pb"))
-			if err != nil {
-				t.Fatalf("output %d: %v", k, err)
-			}
-			k++
-			nnCheckClose(t, "output "+nnItoa(i), got[i], want, 1e-4, 1e-5)
-		}
-	}
+	onnxRunPrefixes(t, 1e-4, 1e-5, "test_rnn_", "test_gru_", "test_lstm_", "test_simple_rnn_",
+		"test_layer_normalization_", "test_mvn", "test_nllloss_", "test_sce_", "test_einsum_")
 }

@@ -5,14 +5,11 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
-	"github.com/onyxml/onyx/onnx"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -28,55 +25,11 @@ var selONNXPrefixes = []string{
 // selection and vision ops, Shrink and Det through the generic kernels
 // (skipped when the test data is not installed).
 func TestSelectONNXNodeCases(t *testing.T) {
-	entries, err := os.ReadDir(nnONNXNodeDir)
-	if err != nil {
-		t.Skipf("ONNX node tests not installed: %v", err)
-	}
-	ran := 0
-	for _, e := range entries {
-		name := e.Name()
-		if !slices.ContainsFunc(selONNXPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
-			continue
-		}
-		ran++
-		t.Run(name, func(t *testing.T) { selRunONNXCase(t, filepath.Join(nnONNXNodeDir, name)) })
-	}
-	if ran < 37 {
+	// The ONNX backend tests' tolerance (rtol 1e-3, atol 1e-7: the expected
+	// RoiAlign and bicubic GridSample outputs are rounded to 4 decimals).
+	cases := onnxCases{match: onnxPrefixes(selONNXPrefixes...), check: onnxClose(1e-3, 1e-7)}
+	if ran := cases.run(t); ran < 37 {
 		t.Errorf("ran %d node tests, want the 37 of onnx 1.12 at least", ran)
-	}
-}
-
-// selRunONNXCase runs one single-node test case with the ONNX backend
-// tests' tolerance (rtol 1e-3, atol 1e-7: the expected RoiAlign and bicubic
-// GridSample outputs are rounded to 4 decimals).
-func selRunONNXCase(t *testing.T, dir string) {
-	m, err := onnx.LoadFile(filepath.Join(dir, "model.onnx"))
-	if err != nil {
-		t.Fatalf("load: %v", err)
-	}
-	node := m.Graph.Nodes[0]
-	sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
-	for _, set := range sets {
-		inputs := make([]*tensor.Tensor, len(node.Inputs))
-		for i, name := range node.Inputs {
-			if name == "" {
-				continue
-			}
-			if inputs[i], err = onnx.ReadTensorFile(filepath.Join(set, "input_"+nnItoa(i)+".pb")); err != nil {
-				t.Fatalf("input %d: %v", i, err)
-			}
-		}
-		got, err := ops.Eval(context.Background(), node, m.Opset(node.Domain), inputs, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatalf("eval: %v", err)
-		}
-		for i := range node.Outputs {
-			want, err := onnx.ReadTensorFile(filepath.Join(set, "output_"+nnItoa(i)+".pb"))
-			if err != nil {
-				t.Fatalf("output %d: %v", i, err)
-			}
-			nnCheckClose(t, "output "+nnItoa(i), got[i], want, 1e-3, 1e-7)
-		}
 	}
 }
 

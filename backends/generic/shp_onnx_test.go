@@ -3,14 +3,10 @@ package generic
 import (
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/onyxml/onyx/onnx"
-	"github.com/onyxml/onyx/ops"
+	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/tensor"
 )
 
@@ -35,75 +31,31 @@ var shpONNXRandom = map[string]bool{
 	"test_training_dropout_mask":         true,
 }
 
-const shpONNXDir = "/usr/share/libonnx-testdata/data/node"
-
-var shpONNXName = regexp.MustCompile(`^test_`)
-
 // TestShpONNXNodeCases runs the official ONNX node tests of the shape,
 // layout and indexing ops through the generic kernels (skipped when the test
 // data is not installed).
 func TestShpONNXNodeCases(t *testing.T) {
-	entries, err := os.ReadDir(shpONNXDir)
-	if err != nil {
-		t.Skipf("ONNX node tests not installed: %v", err)
-	}
-	ran := 0
-	for _, e := range entries {
-		name := e.Name()
-		if !shpONNXName.MatchString(name) || strings.HasSuffix(name, "_expanded") {
-			continue
-		}
-		dir := filepath.Join(shpONNXDir, name)
-		m, err := onnx.LoadFile(filepath.Join(dir, "model.onnx"))
-		if err != nil || len(m.Graph.Nodes) != 1 || !shpONNXOps[m.Graph.Nodes[0].OpType] {
-			continue
-		}
-		if len(m.Graph.Inputs) > 0 && m.Graph.Inputs[0].Type != nil && m.Graph.Inputs[0].Type.Kind != 0 {
-			continue // sequences and optionals are not tensors
-		}
-		ran++
-		t.Run(name, func(t *testing.T) {
-			node := m.Graph.Nodes[0]
-			random := shpONNXRandom[name]
-			sets, _ := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
-			for _, set := range sets {
-				inputs := make([]*tensor.Tensor, len(node.Inputs))
-				k := 0
-				for i, in := range node.Inputs {
-					if in == "" {
-						continue
-					}
-					x, err := onnx.ReadTensorFile(filepath.Join(set, fmt.Sprintf("input_%d.pb", k)))
-					if err != nil {
-						t.Fatalf("input %d: %v", i, err)
-					}
-					inputs[i] = x
-					k++
-				}
-				got, err := ops.Eval(t.Context(), node, m.Opset(node.Domain), inputs, func(b string) bool { return b == Name })
-				if err != nil {
-					t.Fatalf("opset %d: %v", m.Opset(node.Domain), err)
-				}
-				for j, o := range m.Graph.Outputs {
-					want, err := onnx.ReadTensorFile(filepath.Join(set, fmt.Sprintf("output_%d.pb", j)))
-					if err != nil {
-						t.Fatalf("output %d: %v", j, err)
-					}
-					for i, name := range node.Outputs {
-						switch {
-						case name != o.Name:
-						case random:
-							if got[i] == nil || got[i].DType() != want.DType() || !tensor.SameShape(got[i].Shape(), want.Shape()) {
-								t.Fatalf("output %q: got %v, want the type and shape of %v", name, got[i], want)
-							}
-						default:
-							shpCheck(t, fmt.Sprintf("output %q", name), got[i], want)
-						}
-					}
-				}
+	cases := onnxCases{
+		match: func(name string) bool {
+			return strings.HasPrefix(name, "test_") && !strings.HasSuffix(name, "_expanded")
+		},
+		model: func(_ string, m *ir.Model) bool {
+			if len(m.Graph.Nodes) != 1 || !shpONNXOps[m.Graph.Nodes[0].OpType] {
+				return false
 			}
-		})
+			// Sequences and optionals are not tensors.
+			return len(m.Graph.Inputs) == 0 || m.Graph.Inputs[0].Type == nil || m.Graph.Inputs[0].Type.Kind == 0
+		},
+		check: func(t *testing.T, name, what string, got, want *tensor.Tensor) {
+			t.Helper()
+			if !shpONNXRandom[name] {
+				shpCheck(t, what, got, want)
+			} else if got == nil || got.DType() != want.DType() || !tensor.SameShape(got.Shape(), want.Shape()) {
+				t.Fatalf("%s: got %v, want the type and shape of %v", what, got, want)
+			}
+		},
 	}
+	ran := cases.run(t)
 	if ran == 0 {
 		t.Skip("no node tests found")
 	}

@@ -435,8 +435,8 @@ func TestStrOfficialCases(t *testing.T) {
 		"test_tfidfvectorizer_tf_uniandbigrams_skip5",
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := w2dLoadCase(t, name)
-			got, err := c.run()
+			c := onnxLoadCase(t, name)
+			got, err := c.run(t)
 			if err != nil {
 				t.Fatal(err)
 			}

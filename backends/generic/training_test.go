@@ -319,7 +319,7 @@ func TestTrnOfficialCases(t *testing.T) {
 	for _, name := range []string{"test_adagrad", "test_adagrad_multiple", "test_adam", "test_adam_multiple",
 		"test_momentum", "test_momentum_multiple", "test_nesterov_momentum"} {
 		t.Run(name, func(t *testing.T) {
-			c := w2dLoadCase(t, name)
+			c := onnxLoadCase(t, name)
 			if name == "test_adam_multiple" {
 				// The stored model lacks the epsilon = 1e-2 its expected
 				// outputs were computed with (onnx/onnx#7749); the node
@@ -330,7 +330,7 @@ func TestTrnOfficialCases(t *testing.T) {
 				}
 				n.Attrs = append(n.Attrs, w2dFloat("epsilon", 1e-2))
 			}
-			got, err := c.run()
+			got, err := c.run(t)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,12 +2,9 @@ package generic
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
-	"github.com/onyxml/onyx/onnx"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -78,75 +75,4 @@ func w2dCheck[T tensor.Elem](t *testing.T, what string, got *tensor.Tensor, want
 			t.Fatalf("%s: got %v, want %v", what, g, want)
 		}
 	}
-}
-
-// w2dOfficialDir holds Debian's libonnx-testdata node tests.
-const w2dOfficialDir = "/usr/share/libonnx-testdata/data/node"
-
-// w2dCase is one official test case loaded for ops.Eval: the model's
-// single-node graph, its inputs and expected outputs of test_data_set_0.
-type w2dCase struct {
-	model *ir.Model
-	in    []*tensor.Tensor
-	want  []*tensor.Tensor
-}
-
-// w2dLoadCase loads the official case name, or skips t when the data is
-// not installed.
-func w2dLoadCase(t *testing.T, name string) *w2dCase {
-	t.Helper()
-	dir := filepath.Join(w2dOfficialDir, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("%s not installed", dir)
-	}
-	m, err := onnx.LoadFile(filepath.Join(dir, "model.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &w2dCase{model: m}
-	data := filepath.Join(dir, "test_data_set_0")
-	for i := range m.Graph.Inputs {
-		x, err := onnx.ReadTensorFile(filepath.Join(data, fmt.Sprintf("input_%d.pb", i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.in = append(c.in, x)
-	}
-	for i := range m.Graph.Outputs {
-		x, err := onnx.ReadTensorFile(filepath.Join(data, fmt.Sprintf("output_%d.pb", i)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.want = append(c.want, x)
-	}
-	return c
-}
-
-// run evaluates the case's graph node by node and returns its outputs.
-func (c *w2dCase) run() ([]*tensor.Tensor, error) {
-	g := c.model.Graph
-	vals := map[string]*tensor.Tensor{}
-	for i, vi := range g.Inputs {
-		vals[vi.Name] = c.in[i]
-	}
-	for _, n := range g.Nodes {
-		in := make([]*tensor.Tensor, len(n.Inputs))
-		for i, name := range n.Inputs {
-			if name != "" {
-				in[i] = vals[name]
-			}
-		}
-		out, err := ops.Eval(nil, n, c.model.Opset(n.Domain), in, func(b string) bool { return b == Name })
-		if err != nil {
-			return nil, err
-		}
-		for i, name := range n.Outputs {
-			vals[name] = out[i]
-		}
-	}
-	outs := make([]*tensor.Tensor, len(g.Outputs))
-	for i, vi := range g.Outputs {
-		outs[i] = vals[vi.Name]
-	}
-	return outs, nil
 }

@@ -95,7 +95,7 @@ func TestEinsumLabelSizes(t *testing.T) {
 }
 
 func TestEinsumInfer(t *testing.T) {
-	eq := func(s string) *ir.Attribute { return nnAttrStr("equation", s) }
+	eq := func(s string) *ir.Attribute { return attrStr("equation", s) }
 	cases := []struct {
 		eq   string
 		in   []TypeShape
@@ -113,10 +113,10 @@ func TestEinsumInfer(t *testing.T) {
 		{"i,j->ij", []TypeShape{nnF("3"), nnF("4")}, "3,4"},
 	}
 	for _, c := range cases {
-		got, err := nnInfer("Einsum", 12, 1, c.in, eq(c.eq))
+		got, err := testInfer("", "Einsum", 12, 1, c.in, eq(c.eq))
 		nnWantShapes(t, c.eq, got, err, c.want)
 	}
-	got, err := nnInfer("Einsum", 12, 1, []TypeShape{{DType: tensor.Int8, Shape: nnS("2,2")}}, eq("ij->ji"))
+	got, err := testInfer("", "Einsum", 12, 1, []TypeShape{{DType: tensor.Int8, Shape: testShape("2,2")}}, eq("ij->ji"))
 	if err != nil || got[0].DType != tensor.Int8 {
 		t.Errorf("int8: %v %v", got, err)
 	}
@@ -130,11 +130,11 @@ func TestEinsumInfer(t *testing.T) {
 		{"letter sizes", "ij,jk->ik", []TypeShape{nnF("2,3"), nnF("4,5")}, ErrShapeMismatch},
 		{"diagonal sizes", "ii->i", []TypeShape{nnF("2,3")}, ErrShapeMismatch},
 		{"rank", "ij->i", []TypeShape{nnF("2,3,4")}, ErrShapeMismatch},
-		{"types", "i,i", []TypeShape{nnF("2"), {DType: tensor.Float64, Shape: nnS("2")}}, ErrInvalidNode},
-		{"bool", "i", []TypeShape{{DType: tensor.Bool, Shape: nnS("2")}}, ErrInvalidNode},
+		{"types", "i,i", []TypeShape{nnF("2"), {DType: tensor.Float64, Shape: testShape("2")}}, ErrInvalidNode},
+		{"bool", "i", []TypeShape{{DType: tensor.Bool, Shape: testShape("2")}}, ErrInvalidNode},
 		{"bad equation", "i$", []TypeShape{nnF("2")}, ErrInvalidNode},
 	} {
-		_, err := nnInfer("Einsum", 12, 1, c.in, eq(c.eq))
+		_, err := testInfer("", "Einsum", 12, 1, c.in, eq(c.eq))
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}

@@ -11,23 +11,7 @@ import (
 
 // elemInfer validates and infers a one-output node of op at opset.
 func elemInfer(op string, opset int64, in []TypeShape, attrs ...*ir.Attribute) ([]TypeShape, error) {
-	node := &ir.Node{OpType: op, Attrs: attrs, Outputs: []string{"y"}}
-	for i, ts := range in {
-		name := "x" + string(rune('0'+i))
-		if ts.Absent {
-			name = ""
-		}
-		node.Inputs = append(node.Inputs, name)
-	}
-	s := LookupSchema("", op, opset)
-	if s == nil {
-		return nil, ErrUnsupportedOp
-	}
-	n := &Node{Node: node, Schema: s, Opset: opset, In: in}
-	if err := n.Validate(); err != nil {
-		return nil, err
-	}
-	return s.Infer(n)
+	return testInfer("", op, opset, 1, in, attrs...)
 }
 
 func elemSym(dims ...any) ir.Shape {

@@ -10,26 +10,7 @@ import (
 
 // grInfer runs the inference of op (domain, opset 1) on the given inputs.
 func grInfer(domain, op string, nOut int, in []TypeShape, attrs ...*ir.Attribute) ([]TypeShape, error) {
-	n := &ir.Node{OpType: op, Domain: domain, Attrs: attrs}
-	for i, t := range in {
-		name := "i" + string(rune('a'+i))
-		if t.Absent {
-			name = ""
-		}
-		n.Inputs = append(n.Inputs, name)
-	}
-	for i := range nOut {
-		n.Outputs = append(n.Outputs, "o"+string(rune('a'+i)))
-	}
-	s := LookupSchema(domain, op, 1)
-	if s == nil {
-		return nil, errors.New("no schema")
-	}
-	on := &Node{Node: n, Schema: s, Opset: 1, In: in}
-	if err := on.Validate(); err != nil {
-		return nil, err
-	}
-	return s.Infer(on)
+	return testInfer(domain, op, 1, nOut, in, attrs...)
 }
 
 func grShapeTS(dims ...int64) TypeShape {

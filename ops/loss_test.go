@@ -9,8 +9,8 @@ import (
 )
 
 func TestLossInfer(t *testing.T) {
-	i64 := func(s string) TypeShape { return TypeShape{DType: tensor.Int64, Shape: nnS(s)} }
-	red := func(r string) []*ir.Attribute { return []*ir.Attribute{nnAttrStr("reduction", r)} }
+	i64 := func(s string) TypeShape { return TypeShape{DType: tensor.Int64, Shape: testShape(s)} }
+	red := func(r string) []*ir.Attribute { return []*ir.Attribute{attrStr("reduction", r)} }
 	for _, op := range []string{"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"} {
 		for _, opset := range []int64{12, 13} {
 			cases := []struct {
@@ -27,12 +27,12 @@ func TestLossInfer(t *testing.T) {
 				{"sum", []TypeShape{nnF("N,C,2"), i64("N,2")}, red("sum"), ""},
 			}
 			for _, c := range cases {
-				got, err := nnInfer(op, opset, 1, c.in, c.attrs...)
+				got, err := testInfer("", op, opset, 1, c.in, c.attrs...)
 				nnWantShapes(t, op+" "+c.name, got, err, c.want)
 			}
 		}
 	}
-	got, err := nnInfer("SoftmaxCrossEntropyLoss", 13, 2, []TypeShape{nnF("N,C,3"), i64("N,3")})
+	got, err := testInfer("", "SoftmaxCrossEntropyLoss", 13, 2, []TypeShape{nnF("N,C,3"), i64("N,3")})
 	nnWantShapes(t, "log_prob", got, err, "", "N,C,3")
 	if LookupSchema("", "NegativeLogLikelihoodLoss", 22) == nil || LookupSchema("", "SoftmaxCrossEntropyLoss", 11) != nil {
 		t.Error("loss opset ranges")
@@ -52,10 +52,10 @@ func TestLossInfer(t *testing.T) {
 		{"weight rank", []TypeShape{nnF("2,5"), i64("2"), nnF("5,1")}, nil, ErrShapeMismatch},
 		{"float target", []TypeShape{nnF("2,5"), nnF("2")}, nil, ErrInvalidNode},
 		{"int input", []TypeShape{i64("2,5"), i64("2")}, nil, ErrInvalidNode},
-		{"weight type", []TypeShape{nnF("2,5"), i64("2"), {DType: tensor.Float64, Shape: nnS("5")}}, nil, ErrInvalidNode},
+		{"weight type", []TypeShape{nnF("2,5"), i64("2"), {DType: tensor.Float64, Shape: testShape("5")}}, nil, ErrInvalidNode},
 	} {
 		for _, op := range []string{"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"} {
-			_, err := nnInfer(op, 13, 1, c.in, c.attrs...)
+			_, err := testInfer("", op, 13, 1, c.in, c.attrs...)
 			if !errors.Is(err, c.want) {
 				t.Errorf("%s %s: got %v, want %v", op, c.name, err, c.want)
 			}

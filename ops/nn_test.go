@@ -2,8 +2,6 @@ package ops
 
 import (
 	"errors"
-	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -11,68 +9,9 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-// nnInfer runs op's inference at opset on inputs in (Absent: omitted).
-func nnInfer(op string, opset int64, nOut int, in []TypeShape, attrs ...*ir.Attribute) ([]TypeShape, error) {
-	s := LookupSchema("", op, opset)
-	if s == nil {
-		return nil, fmt.Errorf("no schema for %s at opset %d", op, opset)
-	}
-	node := &ir.Node{OpType: op, Attrs: attrs}
-	for i, t := range in {
-		name := "x" + strconv.Itoa(i)
-		if t.Absent {
-			name = ""
-		}
-		node.Inputs = append(node.Inputs, name)
-	}
-	for i := range nOut {
-		node.Outputs = append(node.Outputs, "y"+strconv.Itoa(i))
-	}
-	n := &Node{Node: node, Schema: s, Opset: opset, In: in}
-	if err := n.Validate(); err != nil {
-		return nil, err
-	}
-	return s.Infer(n)
-}
+func nnF(s string) TypeShape { return TypeShape{DType: tensor.Float32, Shape: testShape(s)} }
 
-// nnS parses "N,3,?,224": ints are known dims, ? unknown, names symbolic.
-// "*" is an unknown rank (nil).
-func nnS(s string) ir.Shape {
-	if s == "*" {
-		return nil
-	}
-	out := ir.Shape{}
-	if s == "" {
-		return out
-	}
-	for _, f := range strings.Split(s, ",") {
-		switch v, err := strconv.Atoi(f); {
-		case f == "?":
-			out = append(out, ir.UnknownDim)
-		case err == nil:
-			out = append(out, ir.DimOf(int64(v)))
-		default:
-			out = append(out, ir.SymDim(f))
-		}
-	}
-	return out
-}
-
-func nnF(s string) TypeShape { return TypeShape{DType: tensor.Float32, Shape: nnS(s)} }
-
-func nnAttrInts(name string, v ...int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInts, Ints: v}
-}
-
-func nnAttrInt(name string, v int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInt, Int: v}
-}
-
-func nnAttrStr(name, v string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrString, String: v}
-}
-
-// nnShapeStr formats a shape like nnS's input ("*" for unknown rank).
+// nnShapeStr formats a shape like testShape's input ("*" for unknown rank).
 func nnShapeStr(s ir.Shape) string {
 	if s == nil {
 		return "*"
@@ -106,27 +45,27 @@ func TestNNInferConv(t *testing.T) {
 		attrs []*ir.Attribute
 		want  string
 	}{
-		{"resnet stem", "N,3,224,224", "64,3,7,7", []*ir.Attribute{nnAttrInts("strides", 2, 2), nnAttrInts("pads", 3, 3, 3, 3)}, "N,64,112,112"},
-		{"unknown height", "N,3,?,224", "64,3,7,7", []*ir.Attribute{nnAttrInts("strides", 2, 2), nnAttrInts("pads", 3, 3, 3, 3)}, "N,64,?,112"},
+		{"resnet stem", "N,3,224,224", "64,3,7,7", []*ir.Attribute{attrInts("strides", 2, 2), attrInts("pads", 3, 3, 3, 3)}, "N,64,112,112"},
+		{"unknown height", "N,3,?,224", "64,3,7,7", []*ir.Attribute{attrInts("strides", 2, 2), attrInts("pads", 3, 3, 3, 3)}, "N,64,?,112"},
 		{"symbolic spatial", "1,3,H,W", "8,3,3,3", nil, "1,8,?,?"},
-		{"weight shape unknown, kernel_shape set", "N,3,10,10", "*", []*ir.Attribute{nnAttrInts("kernel_shape", 3, 3)}, "N,?,8,8"},
+		{"weight shape unknown, kernel_shape set", "N,3,10,10", "*", []*ir.Attribute{attrInts("kernel_shape", 3, 3)}, "N,?,8,8"},
 		{"weight spatial symbolic", "N,3,10,10", "M,3,k,k", nil, "N,M,?,?"},
 		{"input rank unknown", "*", "16,4,3,3", nil, "?,16,?,?"},
-		{"1-D dilated", "2,4,20", "6,2,3", []*ir.Attribute{nnAttrInt("group", 2), nnAttrInts("dilations", 3)}, "2,6,14"},
-		{"3-D SAME_UPPER", "N,1,5,6,7", "2,1,3,3,3", []*ir.Attribute{nnAttrStr("auto_pad", "SAME_UPPER"), nnAttrInts("strides", 2, 2, 2)}, "N,2,3,3,4"},
-		{"VALID", "N,1,5,6", "2,1,3,2", []*ir.Attribute{nnAttrStr("auto_pad", "VALID"), nnAttrInts("strides", 2, 3)}, "N,2,2,2"},
-		{"depthwise", "N,32,112,112", "32,1,3,3", []*ir.Attribute{nnAttrInt("group", 32), nnAttrInts("pads", 1, 1, 1, 1)}, "N,32,112,112"},
+		{"1-D dilated", "2,4,20", "6,2,3", []*ir.Attribute{attrInt("group", 2), attrInts("dilations", 3)}, "2,6,14"},
+		{"3-D SAME_UPPER", "N,1,5,6,7", "2,1,3,3,3", []*ir.Attribute{attrStr("auto_pad", "SAME_UPPER"), attrInts("strides", 2, 2, 2)}, "N,2,3,3,4"},
+		{"VALID", "N,1,5,6", "2,1,3,2", []*ir.Attribute{attrStr("auto_pad", "VALID"), attrInts("strides", 2, 3)}, "N,2,2,2"},
+		{"depthwise", "N,32,112,112", "32,1,3,3", []*ir.Attribute{attrInt("group", 32), attrInts("pads", 1, 1, 1, 1)}, "N,32,112,112"},
 	}
 	for _, c := range cases {
-		got, err := nnInfer("Conv", 11, 1, []TypeShape{nnF(c.x), nnF(c.w)}, c.attrs...)
+		got, err := testInfer("", "Conv", 11, 1, []TypeShape{nnF(c.x), nnF(c.w)}, c.attrs...)
 		nnWantShapes(t, c.name, got, err, c.want)
 	}
-	got, err := nnInfer("Conv", 11, 1, []TypeShape{nnF("*"), nnF("*")})
+	got, err := testInfer("", "Conv", 11, 1, []TypeShape{nnF("*"), nnF("*")})
 	nnWantShapes(t, "all unknown", got, err, "*")
 	// Bias of unknown size and absent bias.
-	got, err = nnInfer("Conv", 22, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,1,1"), nnF("?")})
+	got, err = testInfer("", "Conv", 22, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,1,1"), nnF("?")})
 	nnWantShapes(t, "bias unknown", got, err, "N,4,8,8")
-	got, err = nnInfer("Conv", 1, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,1,1"), {Absent: true}})
+	got, err = testInfer("", "Conv", 1, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,1,1"), {Absent: true}})
 	nnWantShapes(t, "bias absent", got, err, "N,4,8,8")
 }
 
@@ -138,62 +77,62 @@ func TestNNInferConvTranspose(t *testing.T) {
 		want  string
 	}{
 		{"default", "N,1,3,3", "1,2,3,3", nil, "N,2,5,5"},
-		{"strides, output_padding", "N,1,3,3", "1,2,3,3", []*ir.Attribute{nnAttrInts("strides", 3, 2), nnAttrInts("output_padding", 1, 1)}, "N,2,10,8"},
-		{"pads", "N,1,3,3", "1,2,3,3", []*ir.Attribute{nnAttrInts("strides", 3, 2), nnAttrInts("pads", 1, 2, 1, 2)}, "N,2,7,3"},
-		{"output_shape with unknown input dims", "N,1,?,?", "1,2,3,3", []*ir.Attribute{nnAttrInts("output_shape", 10, 8)}, "N,2,10,8"},
-		{"output_shape with N and C", "N,1,3,3", "1,2,3,3", []*ir.Attribute{nnAttrInts("output_shape", 1, 2, 10, 8)}, "N,2,10,8"},
-		{"SAME_UPPER", "N,4,3,5", "4,3,3,3", []*ir.Attribute{nnAttrStr("auto_pad", "SAME_UPPER"), nnAttrInts("strides", 2, 2), nnAttrInt("group", 2)}, "N,6,6,10"},
+		{"strides, output_padding", "N,1,3,3", "1,2,3,3", []*ir.Attribute{attrInts("strides", 3, 2), attrInts("output_padding", 1, 1)}, "N,2,10,8"},
+		{"pads", "N,1,3,3", "1,2,3,3", []*ir.Attribute{attrInts("strides", 3, 2), attrInts("pads", 1, 2, 1, 2)}, "N,2,7,3"},
+		{"output_shape with unknown input dims", "N,1,?,?", "1,2,3,3", []*ir.Attribute{attrInts("output_shape", 10, 8)}, "N,2,10,8"},
+		{"output_shape with N and C", "N,1,3,3", "1,2,3,3", []*ir.Attribute{attrInts("output_shape", 1, 2, 10, 8)}, "N,2,10,8"},
+		{"SAME_UPPER", "N,4,3,5", "4,3,3,3", []*ir.Attribute{attrStr("auto_pad", "SAME_UPPER"), attrInts("strides", 2, 2), attrInt("group", 2)}, "N,6,6,10"},
 		{"symbolic weight", "N,4,3", "4,M,3", nil, "N,?,5"},
 	}
 	for _, c := range cases {
-		got, err := nnInfer("ConvTranspose", 11, 1, []TypeShape{nnF(c.x), nnF(c.w)}, c.attrs...)
+		got, err := testInfer("", "ConvTranspose", 11, 1, []TypeShape{nnF(c.x), nnF(c.w)}, c.attrs...)
 		nnWantShapes(t, c.name, got, err, c.want)
 	}
 }
 
 func TestNNInferPools(t *testing.T) {
-	ks := func(v ...int64) *ir.Attribute { return nnAttrInts("kernel_shape", v...) }
-	got, err := nnInfer("MaxPool", 12, 2, []TypeShape{nnF("N,C,32,32")}, ks(2, 2))
+	ks := func(v ...int64) *ir.Attribute { return attrInts("kernel_shape", v...) }
+	got, err := testInfer("", "MaxPool", 12, 2, []TypeShape{nnF("N,C,32,32")}, ks(2, 2))
 	nnWantShapes(t, "maxpool", got, err, "N,C,31,31", "N,C,31,31")
 	if got[1].DType != tensor.Int64 {
 		t.Errorf("MaxPool indices dtype %v", got[1].DType)
 	}
-	got, err = nnInfer("MaxPool", 12, 1, []TypeShape{nnF("N,C,112,?")}, ks(3, 3), nnAttrInts("strides", 2, 2), nnAttrInts("pads", 1, 1, 1, 1))
+	got, err = testInfer("", "MaxPool", 12, 1, []TypeShape{nnF("N,C,112,?")}, ks(3, 3), attrInts("strides", 2, 2), attrInts("pads", 1, 1, 1, 1))
 	nnWantShapes(t, "resnet maxpool", got, err, "N,C,56,?")
-	got, err = nnInfer("AveragePool", 11, 1, []TypeShape{nnF("1,1,4,4")}, ks(3, 3), nnAttrInts("strides", 2, 2), nnAttrInt("ceil_mode", 1))
+	got, err = testInfer("", "AveragePool", 11, 1, []TypeShape{nnF("1,1,4,4")}, ks(3, 3), attrInts("strides", 2, 2), attrInt("ceil_mode", 1))
 	nnWantShapes(t, "avgpool ceil", got, err, "1,1,2,2")
-	got, err = nnInfer("AveragePool", 19, 1, []TypeShape{nnF("1,1,5")}, ks(2), nnAttrInts("strides", 2), nnAttrInts("pads", 1, 1), nnAttrInt("ceil_mode", 1))
+	got, err = testInfer("", "AveragePool", 19, 1, []TypeShape{nnF("1,1,5")}, ks(2), attrInts("strides", 2), attrInts("pads", 1, 1), attrInt("ceil_mode", 1))
 	nnWantShapes(t, "avgpool ceil start rule", got, err, "1,1,3")
-	got, err = nnInfer("LpPool", 18, 1, []TypeShape{nnF("N,2,7,7,7")}, ks(2, 2, 2), nnAttrStr("auto_pad", "SAME_LOWER"), nnAttrInts("strides", 2, 2, 2))
+	got, err = testInfer("", "LpPool", 18, 1, []TypeShape{nnF("N,2,7,7,7")}, ks(2, 2, 2), attrStr("auto_pad", "SAME_LOWER"), attrInts("strides", 2, 2, 2))
 	nnWantShapes(t, "lppool 3-D same", got, err, "N,2,4,4,4")
-	got, err = nnInfer("MaxPool", 12, 1, []TypeShape{nnF("*")}, ks(3, 3))
+	got, err = testInfer("", "MaxPool", 12, 1, []TypeShape{nnF("*")}, ks(3, 3))
 	nnWantShapes(t, "maxpool unknown rank", got, err, "?,?,?,?")
 	for _, op := range []string{"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"} {
-		got, err = nnInfer(op, 2, 1, []TypeShape{nnF("N,C,H,W")})
+		got, err = testInfer("", op, 2, 1, []TypeShape{nnF("N,C,H,W")})
 		nnWantShapes(t, op, got, err, "N,C,1,1")
-		got, err = nnInfer(op, 22, 1, []TypeShape{nnF("*")})
+		got, err = testInfer("", op, 22, 1, []TypeShape{nnF("*")})
 		nnWantShapes(t, op+" unknown rank", got, err, "*")
 	}
 }
 
 func TestNNInferNormAndMat(t *testing.T) {
 	p := nnF("C")
-	got, err := nnInfer("BatchNormalization", 15, 1, []TypeShape{nnF("N,C,H,W"), p, p, p, p})
+	got, err := testInfer("", "BatchNormalization", 15, 1, []TypeShape{nnF("N,C,H,W"), p, p, p, p})
 	nnWantShapes(t, "batchnorm", got, err, "N,C,H,W")
-	got, err = nnInfer("BatchNormalization", 15, 3, []TypeShape{nnF("N,16,H,W"), p, p, p, p}, nnAttrInt("training_mode", 1))
+	got, err = testInfer("", "BatchNormalization", 15, 3, []TypeShape{nnF("N,16,H,W"), p, p, p, p}, attrInt("training_mode", 1))
 	nnWantShapes(t, "batchnorm training", got, err, "N,16,H,W", "16", "16")
-	got, err = nnInfer("InstanceNormalization", 6, 1, []TypeShape{nnF("N,C,L"), p, p})
+	got, err = testInfer("", "InstanceNormalization", 6, 1, []TypeShape{nnF("N,C,L"), p, p})
 	nnWantShapes(t, "instancenorm", got, err, "N,C,L")
-	got, err = nnInfer("LRN", 13, 1, []TypeShape{nnF("N,C,H,W")}, nnAttrInt("size", 5))
+	got, err = testInfer("", "LRN", 13, 1, []TypeShape{nnF("N,C,H,W")}, attrInt("size", 5))
 	nnWantShapes(t, "lrn", got, err, "N,C,H,W")
-	got, err = nnInfer("LpNormalization", 1, 1, []TypeShape{nnF("N,D")})
+	got, err = testInfer("", "LpNormalization", 1, 1, []TypeShape{nnF("N,D")})
 	nnWantShapes(t, "lpnorm", got, err, "N,D")
 
-	got, err = nnInfer("Gemm", 13, 1, []TypeShape{nnF("N,512"), nnF("1000,512"), nnF("1000")}, nnAttrInt("transB", 1))
+	got, err = testInfer("", "Gemm", 13, 1, []TypeShape{nnF("N,512"), nnF("1000,512"), nnF("1000")}, attrInt("transB", 1))
 	nnWantShapes(t, "gemm fc", got, err, "N,1000")
-	got, err = nnInfer("Gemm", 11, 1, []TypeShape{nnF("K,M"), nnF("K,N")}, nnAttrInt("transA", 1))
+	got, err = testInfer("", "Gemm", 11, 1, []TypeShape{nnF("K,M"), nnF("K,N")}, attrInt("transA", 1))
 	nnWantShapes(t, "gemm transA", got, err, "M,N")
-	got, err = nnInfer("Gemm", 7, 1, []TypeShape{nnF("3,4"), nnF("4,5"), nnF("3,1")})
+	got, err = testInfer("", "Gemm", 7, 1, []TypeShape{nnF("3,4"), nnF("4,5"), nnF("3,1")})
 	nnWantShapes(t, "gemm opset 7", got, err, "3,5")
 
 	for _, c := range [][3]string{
@@ -206,7 +145,7 @@ func TestNNInferNormAndMat(t *testing.T) {
 		{"2,?,K", "?,K,3", "2,?,3"},
 		{"*", "K,N", "*"},
 	} {
-		got, err = nnInfer("MatMul", 13, 1, []TypeShape{nnF(c[0]), nnF(c[1])})
+		got, err = testInfer("", "MatMul", 13, 1, []TypeShape{nnF(c[0]), nnF(c[1])})
 		nnWantShapes(t, "matmul "+c[0]+" x "+c[1], got, err, c[2])
 	}
 }
@@ -222,13 +161,13 @@ func TestNNInferErrors(t *testing.T) {
 		want  error
 	}{
 		{"conv channels", "Conv", 11, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,2,3,3")}, nil, ErrShapeMismatch},
-		{"conv group channels", "Conv", 11, 1, []TypeShape{nnF("N,C,8,8"), nnF("6,2,3,3")}, []*ir.Attribute{nnAttrInt("group", 4)}, ErrShapeMismatch},
+		{"conv group channels", "Conv", 11, 1, []TypeShape{nnF("N,C,8,8"), nnF("6,2,3,3")}, []*ir.Attribute{attrInt("group", 4)}, ErrShapeMismatch},
 		{"conv kernel too big", "Conv", 11, 1, []TypeShape{nnF("N,3,4,8"), nnF("4,3,5,3")}, nil, ErrShapeMismatch},
-		{"conv bad strides", "Conv", 11, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,3,3")}, []*ir.Attribute{nnAttrInts("strides", 1, 2, 3)}, ErrInvalidNode},
+		{"conv bad strides", "Conv", 11, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,3,3")}, []*ir.Attribute{attrInts("strides", 1, 2, 3)}, ErrInvalidNode},
 		{"conv bias", "Conv", 11, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,3,3"), nnF("5")}, nil, ErrShapeMismatch},
 		{"conv rank", "Conv", 11, 1, []TypeShape{nnF("N,3,8,8"), nnF("4,3,3")}, nil, ErrShapeMismatch},
-		{"pool rank", "MaxPool", 12, 1, []TypeShape{nnF("N,3,8")}, []*ir.Attribute{nnAttrInts("kernel_shape", 2, 2)}, ErrShapeMismatch},
-		{"pool pads", "AveragePool", 11, 1, []TypeShape{nnF("N,3,8,8")}, []*ir.Attribute{nnAttrInts("kernel_shape", 2, 2), nnAttrInts("pads", 1, 1)}, ErrInvalidNode},
+		{"pool rank", "MaxPool", 12, 1, []TypeShape{nnF("N,3,8")}, []*ir.Attribute{attrInts("kernel_shape", 2, 2)}, ErrShapeMismatch},
+		{"pool pads", "AveragePool", 11, 1, []TypeShape{nnF("N,3,8,8")}, []*ir.Attribute{attrInts("kernel_shape", 2, 2), attrInts("pads", 1, 1)}, ErrInvalidNode},
 		{"gemm inner", "Gemm", 13, 1, []TypeShape{nnF("M,4"), nnF("5,N")}, nil, ErrShapeMismatch},
 		{"gemm C", "Gemm", 13, 1, []TypeShape{nnF("3,4"), nnF("4,5"), nnF("2,5")}, nil, ErrShapeMismatch},
 		{"gemm C absent before 11", "Gemm", 9, 1, []TypeShape{nnF("3,4"), nnF("4,5")}, nil, ErrInvalidNode},
@@ -236,11 +175,11 @@ func TestNNInferErrors(t *testing.T) {
 		{"matmul batch", "MatMul", 13, 1, []TypeShape{nnF("2,3,4"), nnF("3,4,6")}, nil, ErrShapeMismatch},
 		{"bn channels", "BatchNormalization", 15, 1, []TypeShape{nnF("N,3,H"), nnF("4"), nnF("3"), nnF("3"), nnF("3")}, nil, ErrShapeMismatch},
 		{"bn training outputs without training_mode", "BatchNormalization", 15, 3, []TypeShape{nnF("N,3"), nnF("3"), nnF("3"), nnF("3"), nnF("3")}, nil, ErrInvalidNode},
-		{"bn training_mode 2", "BatchNormalization", 15, 1, []TypeShape{nnF("N,3"), nnF("3"), nnF("3"), nnF("3"), nnF("3")}, []*ir.Attribute{nnAttrInt("training_mode", 2)}, ErrInvalidNode},
-		{"convT output_shape zero", "ConvTranspose", 11, 1, []TypeShape{nnF("N,1,3,3"), nnF("1,1,3,3")}, []*ir.Attribute{nnAttrInts("output_shape", 0, 4)}, ErrInvalidNode},
+		{"bn training_mode 2", "BatchNormalization", 15, 1, []TypeShape{nnF("N,3"), nnF("3"), nnF("3"), nnF("3"), nnF("3")}, []*ir.Attribute{attrInt("training_mode", 2)}, ErrInvalidNode},
+		{"convT output_shape zero", "ConvTranspose", 11, 1, []TypeShape{nnF("N,1,3,3"), nnF("1,1,3,3")}, []*ir.Attribute{attrInts("output_shape", 0, 4)}, ErrInvalidNode},
 	}
 	for _, c := range cases {
-		_, err := nnInfer(c.op, c.opset, c.nOut, c.in, c.attrs...)
+		_, err := testInfer("", c.op, c.opset, c.nOut, c.in, c.attrs...)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: error %v, want %v", c.name, err, c.want)
 		}

@@ -8,8 +8,8 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-// qntTS is a TypeShape of dtype dt and shape s (nnS syntax).
-func qntTS(dt tensor.DType, s string) TypeShape { return TypeShape{DType: dt, Shape: nnS(s)} }
+// qntTS is a TypeShape of dtype dt and shape s (testShape syntax).
+func qntTS(dt tensor.DType, s string) TypeShape { return TypeShape{DType: dt, Shape: testShape(s)} }
 
 // qntWant checks the dtype and shape of output i.
 func qntWant(t *testing.T, what string, got []TypeShape, err error, i int, dt tensor.DType, shape string) {
@@ -27,14 +27,14 @@ func qntWant(t *testing.T, what string, got []TypeShape, err error, i int, dt te
 
 func TestQntInferQuantize(t *testing.T) {
 	f32, u8, i8 := tensor.Float32, tensor.Uint8, tensor.Int8
-	got, err := nnInfer("QuantizeLinear", 10, 1, []TypeShape{qntTS(f32, "N,3,?"), qntTS(f32, "")})
+	got, err := testInfer("", "QuantizeLinear", 10, 1, []TypeShape{qntTS(f32, "N,3,?"), qntTS(f32, "")})
 	qntWant(t, "no zero point", got, err, 0, u8, "N,3,?")
-	got, err = nnInfer("QuantizeLinear", 13, 1, []TypeShape{qntTS(f32, "N,3,4"), qntTS(f32, "3"), qntTS(i8, "3")})
+	got, err = testInfer("", "QuantizeLinear", 13, 1, []TypeShape{qntTS(f32, "N,3,4"), qntTS(f32, "3"), qntTS(i8, "3")})
 	qntWant(t, "per axis", got, err, 0, i8, "N,3,4")
-	got, err = nnInfer("QuantizeLinear", 21, 1, []TypeShape{qntTS(tensor.Float16, "2,8"), qntTS(tensor.Float16, "2,4")},
-		nnAttrInt("block_size", 2), nnAttrInt("output_dtype", int64(tensor.Int16)))
+	got, err = testInfer("", "QuantizeLinear", 21, 1, []TypeShape{qntTS(tensor.Float16, "2,8"), qntTS(tensor.Float16, "2,4")},
+		attrInt("block_size", 2), attrInt("output_dtype", int64(tensor.Int16)))
 	qntWant(t, "blocked, output_dtype", got, err, 0, tensor.Int16, "2,8")
-	got, err = nnInfer("QuantizeLinear", 21, 1, []TypeShape{qntTS(tensor.Int32, "*"), qntTS(f32, "*"), qntTS(tensor.Uint16, "*")})
+	got, err = testInfer("", "QuantizeLinear", 21, 1, []TypeShape{qntTS(tensor.Int32, "*"), qntTS(f32, "*"), qntTS(tensor.Uint16, "*")})
 	qntWant(t, "unknown ranks", got, err, 0, tensor.Uint16, "*")
 
 	for _, c := range []struct {
@@ -46,15 +46,15 @@ func TestQntInferQuantize(t *testing.T) {
 	}{
 		{"scale length", 13, []TypeShape{qntTS(f32, "2,3"), qntTS(f32, "2")}, nil, false},
 		{"zero point shape", 13, []TypeShape{qntTS(f32, "2,3"), qntTS(f32, "3"), qntTS(u8, "2")}, nil, false},
-		{"blocked scale", 21, []TypeShape{qntTS(f32, "2,8"), qntTS(f32, "2,3")}, []*ir.Attribute{nnAttrInt("block_size", 2)}, false},
-		{"rank 2 scale at 19", 19, []TypeShape{qntTS(f32, "2,8"), qntTS(f32, "2,4")}, []*ir.Attribute{nnAttrInt("block_size", 2)}, false},
+		{"blocked scale", 21, []TypeShape{qntTS(f32, "2,8"), qntTS(f32, "2,3")}, []*ir.Attribute{attrInt("block_size", 2)}, false},
+		{"rank 2 scale at 19", 19, []TypeShape{qntTS(f32, "2,8"), qntTS(f32, "2,4")}, []*ir.Attribute{attrInt("block_size", 2)}, false},
 		{"float8 zero point", 19, []TypeShape{qntTS(f32, "2"), qntTS(f32, ""), qntTS(tensor.DType(17), "")}, nil, true},
-		{"uint4 output_dtype", 21, []TypeShape{qntTS(f32, "2"), qntTS(f32, "")}, []*ir.Attribute{nnAttrInt("output_dtype", 21)}, true},
+		{"uint4 output_dtype", 21, []TypeShape{qntTS(f32, "2"), qntTS(f32, "")}, []*ir.Attribute{attrInt("output_dtype", 21)}, true},
 		{"float8e8m0 scale", 24, []TypeShape{qntTS(f32, "2"), qntTS(tensor.DType(24), "")}, nil, true},
 		{"bool input", 13, []TypeShape{qntTS(tensor.Bool, "2"), qntTS(f32, "")}, nil, false},
 		{"float64 scale", 13, []TypeShape{qntTS(f32, "2"), qntTS(tensor.Float64, "")}, nil, false},
 	} {
-		_, err := nnInfer("QuantizeLinear", c.opset, 1, c.in, c.attrs...)
+		_, err := testInfer("", "QuantizeLinear", c.opset, 1, c.in, c.attrs...)
 		qntWantErr(t, c.name, err, c.unsup)
 	}
 }
@@ -77,12 +77,12 @@ func qntWantErr(t *testing.T, what string, err error, unsup bool) {
 
 func TestQntInferDequantize(t *testing.T) {
 	f32, u8 := tensor.Float32, tensor.Uint8
-	got, err := nnInfer("DequantizeLinear", 10, 1, []TypeShape{qntTS(u8, "N,4"), qntTS(f32, ""), qntTS(u8, "")})
+	got, err := testInfer("", "DequantizeLinear", 10, 1, []TypeShape{qntTS(u8, "N,4"), qntTS(f32, ""), qntTS(u8, "")})
 	qntWant(t, "float32", got, err, 0, f32, "N,4")
-	got, err = nnInfer("DequantizeLinear", 19, 1, []TypeShape{qntTS(tensor.Int32, "5"), qntTS(tensor.Float16, "")})
+	got, err = testInfer("", "DequantizeLinear", 19, 1, []TypeShape{qntTS(tensor.Int32, "5"), qntTS(tensor.Float16, "")})
 	qntWant(t, "float16 scale", got, err, 0, tensor.Float16, "5")
-	got, err = nnInfer("DequantizeLinear", 23, 1, []TypeShape{qntTS(tensor.Int16, "2,6"), qntTS(f32, "2,2")},
-		nnAttrInt("block_size", 3), nnAttrInt("output_dtype", int64(tensor.BFloat16)))
+	got, err = testInfer("", "DequantizeLinear", 23, 1, []TypeShape{qntTS(tensor.Int16, "2,6"), qntTS(f32, "2,2")},
+		attrInt("block_size", 3), attrInt("output_dtype", int64(tensor.BFloat16)))
 	qntWant(t, "output_dtype", got, err, 0, tensor.BFloat16, "2,6")
 	for _, c := range []struct {
 		name  string
@@ -95,38 +95,38 @@ func TestQntInferDequantize(t *testing.T) {
 		{"zero point type", 13, []TypeShape{qntTS(u8, "2"), qntTS(f32, ""), qntTS(tensor.Int8, "")}, nil, false},
 		{"int scale", 13, []TypeShape{qntTS(u8, "2"), qntTS(tensor.Int32, "")}, nil, false},
 		{"float8 input", 19, []TypeShape{qntTS(tensor.DType(19), "2"), qntTS(f32, "")}, nil, true},
-		{"axis out of range", 13, []TypeShape{qntTS(u8, "2,3"), qntTS(f32, "3")}, []*ir.Attribute{nnAttrInt("axis", 3)}, false},
+		{"axis out of range", 13, []TypeShape{qntTS(u8, "2,3"), qntTS(f32, "3")}, []*ir.Attribute{attrInt("axis", 3)}, false},
 	} {
-		_, err := nnInfer("DequantizeLinear", c.opset, 1, c.in, c.attrs...)
+		_, err := testInfer("", "DequantizeLinear", c.opset, 1, c.in, c.attrs...)
 		qntWantErr(t, c.name, err, c.unsup)
 	}
 }
 
 func TestQntInferOthers(t *testing.T) {
 	f32, u8, i8, i32 := tensor.Float32, tensor.Uint8, tensor.Int8, tensor.Int32
-	got, err := nnInfer("DynamicQuantizeLinear", 11, 3, []TypeShape{qntTS(f32, "B,7")})
+	got, err := testInfer("", "DynamicQuantizeLinear", 11, 3, []TypeShape{qntTS(f32, "B,7")})
 	qntWant(t, "dynamic y", got, err, 0, u8, "B,7")
 	qntWant(t, "dynamic scale", got, err, 1, f32, "")
 	qntWant(t, "dynamic zero point", got, err, 2, u8, "")
 
 	conv := []TypeShape{qntTS(u8, "N,3,8,8"), qntTS(f32, ""), qntTS(u8, ""), qntTS(i8, "4,3,3,3"), qntTS(f32, "4"), qntTS(i8, "4"),
 		qntTS(f32, ""), qntTS(i8, "")}
-	got, err = nnInfer("QLinearConv", 10, 1, conv, nnAttrInts("pads", 1, 1, 1, 1), nnAttrInts("strides", 2, 2))
+	got, err = testInfer("", "QLinearConv", 10, 1, conv, attrInts("pads", 1, 1, 1, 1), attrInts("strides", 2, 2))
 	qntWant(t, "QLinearConv", got, err, 0, i8, "N,4,4,4")
-	got, err = nnInfer("QLinearConv", 10, 1, append(append([]TypeShape(nil), conv...), qntTS(i32, "4")))
+	got, err = testInfer("", "QLinearConv", 10, 1, append(append([]TypeShape(nil), conv...), qntTS(i32, "4")))
 	qntWant(t, "QLinearConv with bias", got, err, 0, i8, "N,4,6,6")
-	got, err = nnInfer("ConvInteger", 10, 1, []TypeShape{qntTS(i8, "1,2,5,5"), qntTS(u8, "6,1,2,2"), qntTS(i8, ""), qntTS(u8, "6")},
-		nnAttrInt("group", 2))
+	got, err = testInfer("", "ConvInteger", 10, 1, []TypeShape{qntTS(i8, "1,2,5,5"), qntTS(u8, "6,1,2,2"), qntTS(i8, ""), qntTS(u8, "6")},
+		attrInt("group", 2))
 	qntWant(t, "ConvInteger", got, err, 0, i32, "1,6,4,4")
-	got, err = nnInfer("ConvInteger", 10, 1, []TypeShape{qntTS(u8, "*"), qntTS(u8, "*")})
+	got, err = testInfer("", "ConvInteger", 10, 1, []TypeShape{qntTS(u8, "*"), qntTS(u8, "*")})
 	qntWant(t, "ConvInteger unknown", got, err, 0, i32, "*")
-	got, err = nnInfer("MatMulInteger", 10, 1, []TypeShape{qntTS(u8, "B,4,8"), qntTS(i8, "8,3"), qntTS(u8, "B,4,1")})
+	got, err = testInfer("", "MatMulInteger", 10, 1, []TypeShape{qntTS(u8, "B,4,8"), qntTS(i8, "8,3"), qntTS(u8, "B,4,1")})
 	qntWant(t, "MatMulInteger", got, err, 0, i32, "B,4,3")
 	mm := []TypeShape{qntTS(u8, "2,4"), qntTS(tensor.Float16, ""), qntTS(u8, ""), qntTS(i8, "4,3"), qntTS(tensor.Float16, ""), qntTS(i8, ""),
 		qntTS(tensor.Float16, ""), qntTS(u8, "")}
-	got, err = nnInfer("QLinearMatMul", 21, 1, mm)
+	got, err = testInfer("", "QLinearMatMul", 21, 1, mm)
 	qntWant(t, "QLinearMatMul", got, err, 0, u8, "2,3")
-	_, err = nnInfer("QLinearMatMul", 10, 1, mm)
+	_, err = testInfer("", "QLinearMatMul", 10, 1, mm)
 	qntWantErr(t, "QLinearMatMul float16 scales at 10", err, false)
 	for _, c := range []struct {
 		name string
@@ -141,7 +141,7 @@ func TestQntInferOthers(t *testing.T) {
 		{"matmul inner", "MatMulInteger", []TypeShape{qntTS(u8, "2,4"), qntTS(u8, "3,2")}},
 		{"matmul zero point type", "MatMulInteger", []TypeShape{qntTS(u8, "2,4"), qntTS(u8, "4,2"), qntTS(i8, "")}},
 	} {
-		_, err := nnInfer(c.op, 10, 1, c.in)
+		_, err := testInfer("", c.op, 10, 1, c.in)
 		qntWantErr(t, c.name, err, false)
 	}
 }

@@ -16,23 +16,23 @@ func TestRndInfer(t *testing.T) {
 		attrs []*ir.Attribute
 		want  TypeShape
 	}{
-		{"RandomUniform", 1, nil, []*ir.Attribute{w2dAInts("shape", 2, 3)}, Of(tensor.Float32, 2, 3)},
-		{"RandomNormal", 22, nil, []*ir.Attribute{w2dAInts("shape"), w2dAInt("dtype", int64(tensor.BFloat16))}, Of(tensor.BFloat16)},
-		{"RandomNormal", 1, nil, []*ir.Attribute{w2dAInts("shape", 0, 4), w2dAInt("dtype", int64(tensor.Float64))}, Of(tensor.Float64, 0, 4)},
-		{"RandomUniformLike", 1, []TypeShape{Ranked(tensor.Float16, w2dShape("N,3"))}, nil, Ranked(tensor.Float16, w2dShape("N,3"))},
-		{"RandomNormalLike", 22, []TypeShape{Unranked(tensor.String)}, []*ir.Attribute{w2dAInt("dtype", int64(tensor.Float32))}, Unranked(tensor.Float32)},
-		{"Bernoulli", 15, []TypeShape{Ranked(tensor.Float32, w2dShape("B,?"))}, nil, Ranked(tensor.Float32, w2dShape("B,?"))},
-		{"Bernoulli", 15, []TypeShape{Of(tensor.Float64, 4)}, []*ir.Attribute{w2dAInt("dtype", int64(tensor.Bool))}, Of(tensor.Bool, 4)},
-		{"Bernoulli", 22, []TypeShape{Of(tensor.BFloat16, 4)}, []*ir.Attribute{w2dAInt("dtype", int64(tensor.Int8))}, Of(tensor.Int8, 4)},
-		{"Multinomial", 7, []TypeShape{Ranked(tensor.Float32, w2dShape("N,10"))}, nil, Ranked(tensor.Int32, w2dShape("N,1"))},
-		{"Multinomial", 22, []TypeShape{Unranked(tensor.Float64)}, []*ir.Attribute{w2dAInt("sample_size", 5), w2dAInt("dtype", int64(tensor.Int64))},
-			Ranked(tensor.Int64, w2dShape("?,5"))},
+		{"RandomUniform", 1, nil, []*ir.Attribute{attrInts("shape", 2, 3)}, Of(tensor.Float32, 2, 3)},
+		{"RandomNormal", 22, nil, []*ir.Attribute{attrInts("shape"), attrInt("dtype", int64(tensor.BFloat16))}, Of(tensor.BFloat16)},
+		{"RandomNormal", 1, nil, []*ir.Attribute{attrInts("shape", 0, 4), attrInt("dtype", int64(tensor.Float64))}, Of(tensor.Float64, 0, 4)},
+		{"RandomUniformLike", 1, []TypeShape{Ranked(tensor.Float16, testShape("N,3"))}, nil, Ranked(tensor.Float16, testShape("N,3"))},
+		{"RandomNormalLike", 22, []TypeShape{Unranked(tensor.String)}, []*ir.Attribute{attrInt("dtype", int64(tensor.Float32))}, Unranked(tensor.Float32)},
+		{"Bernoulli", 15, []TypeShape{Ranked(tensor.Float32, testShape("B,?"))}, nil, Ranked(tensor.Float32, testShape("B,?"))},
+		{"Bernoulli", 15, []TypeShape{Of(tensor.Float64, 4)}, []*ir.Attribute{attrInt("dtype", int64(tensor.Bool))}, Of(tensor.Bool, 4)},
+		{"Bernoulli", 22, []TypeShape{Of(tensor.BFloat16, 4)}, []*ir.Attribute{attrInt("dtype", int64(tensor.Int8))}, Of(tensor.Int8, 4)},
+		{"Multinomial", 7, []TypeShape{Ranked(tensor.Float32, testShape("N,10"))}, nil, Ranked(tensor.Int32, testShape("N,1"))},
+		{"Multinomial", 22, []TypeShape{Unranked(tensor.Float64)}, []*ir.Attribute{attrInt("sample_size", 5), attrInt("dtype", int64(tensor.Int64))},
+			Ranked(tensor.Int64, testShape("?,5"))},
 	} {
-		out, err := w2dInfer("", c.op, c.opset, 1, c.in, c.attrs...)
+		out, err := testInfer("", c.op, c.opset, 1, c.in, c.attrs...)
 		if err != nil {
 			t.Fatalf("%s %v: %v", c.op, c.attrs, err)
 		}
-		w2dWant(t, c.op, out[0], c.want)
+		testWant(t, c.op, out[0], c.want)
 	}
 }
 
@@ -46,21 +46,21 @@ func TestRndInferErrors(t *testing.T) {
 		attrs []*ir.Attribute
 	}{
 		{"missing shape", "RandomUniform", 22, nil, nil},
-		{"negative dim", "RandomUniform", 22, nil, []*ir.Attribute{w2dAInts("shape", -1)}},
-		{"too many elements", "RandomUniform", 22, nil, []*ir.Attribute{w2dAInts("shape", 1<<40, 1<<40)}},
-		{"int dtype", "RandomNormal", 22, nil, []*ir.Attribute{w2dAInts("shape", 1), w2dAInt("dtype", int64(tensor.Int64))}},
-		{"bfloat16 at 21", "RandomNormal", 21, nil, []*ir.Attribute{w2dAInts("shape", 1), w2dAInt("dtype", int64(tensor.BFloat16))}},
-		{"an input", "RandomNormal", 22, f4, []*ir.Attribute{w2dAInts("shape", 1)}},
+		{"negative dim", "RandomUniform", 22, nil, []*ir.Attribute{attrInts("shape", -1)}},
+		{"too many elements", "RandomUniform", 22, nil, []*ir.Attribute{attrInts("shape", 1<<40, 1<<40)}},
+		{"int dtype", "RandomNormal", 22, nil, []*ir.Attribute{attrInts("shape", 1), attrInt("dtype", int64(tensor.Int64))}},
+		{"bfloat16 at 21", "RandomNormal", 21, nil, []*ir.Attribute{attrInts("shape", 1), attrInt("dtype", int64(tensor.BFloat16))}},
+		{"an input", "RandomNormal", 22, f4, []*ir.Attribute{attrInts("shape", 1)}},
 		{"like int input", "RandomUniformLike", 22, []TypeShape{Of(tensor.Int32, 2)}, nil},
 		{"like no input", "RandomUniformLike", 22, nil, nil},
 		{"bernoulli int input", "Bernoulli", 22, []TypeShape{Of(tensor.Int32, 2)}, nil},
-		{"bernoulli string out", "Bernoulli", 22, f4, []*ir.Attribute{w2dAInt("dtype", int64(tensor.String))}},
+		{"bernoulli string out", "Bernoulli", 22, f4, []*ir.Attribute{attrInt("dtype", int64(tensor.String))}},
 		{"multinomial rank 1", "Multinomial", 22, []TypeShape{Of(tensor.Float32, 2)}, nil},
-		{"multinomial float out", "Multinomial", 22, f4, []*ir.Attribute{w2dAInt("dtype", int64(tensor.Float32))}},
-		{"multinomial negative", "Multinomial", 22, f4, []*ir.Attribute{w2dAInt("sample_size", -2)}},
-		{"multinomial seed type", "Multinomial", 22, f4, []*ir.Attribute{w2dAInt("seed", 2)}},
+		{"multinomial float out", "Multinomial", 22, f4, []*ir.Attribute{attrInt("dtype", int64(tensor.Float32))}},
+		{"multinomial negative", "Multinomial", 22, f4, []*ir.Attribute{attrInt("sample_size", -2)}},
+		{"multinomial seed type", "Multinomial", 22, f4, []*ir.Attribute{attrInt("seed", 2)}},
 	} {
-		if _, err := w2dInfer("", c.op, c.opset, 1, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
+		if _, err := testInfer("", c.op, c.opset, 1, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode", c.name, err)
 		}
 	}

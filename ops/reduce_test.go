@@ -2,37 +2,11 @@ package ops
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/tensor"
 )
-
-// redInferNode runs the inference of op at opset on inputs described by
-// in, returning the outputs.
-func redInferNode(op string, opset int64, nOut int, in []TypeShape, attrs ...*ir.Attribute) ([]TypeShape, error) {
-	s := LookupSchema("", op, opset)
-	if s == nil {
-		return nil, fmt.Errorf("no schema for %s at %d", op, opset)
-	}
-	node := &ir.Node{OpType: op, Attrs: attrs}
-	for i, t := range in {
-		name := fmt.Sprintf("in%d", i)
-		if t.Absent {
-			name = ""
-		}
-		node.Inputs = append(node.Inputs, name)
-	}
-	for i := range nOut {
-		node.Outputs = append(node.Outputs, fmt.Sprintf("out%d", i))
-	}
-	n := &Node{Node: node, Schema: s, Opset: opset, In: in}
-	if err := n.Validate(); err != nil {
-		return nil, err
-	}
-	return s.Infer(n)
-}
 
 // redShape builds a shape from ints (known), strings (symbolic) and -1
 // (unknown).
@@ -51,14 +25,6 @@ func redShape(dims ...any) ir.Shape {
 		}
 	}
 	return s
-}
-
-func redAInt(name string, v int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInt, Int: v}
-}
-
-func redAInts(name string, v ...int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInts, Ints: v}
 }
 
 func redAxesIn(v ...int64) TypeShape { return Known(tensor.Must(tensor.FromSlice(v, len(v)))) }
@@ -131,21 +97,21 @@ func TestRedInferReduce(t *testing.T) {
 		want  ir.Shape
 	}{
 		{"all, keep", "ReduceSum", 11, []TypeShape{x}, nil, redShape(1, 1, 1, 1)},
-		{"all, no keep", "ReduceMean", 11, []TypeShape{x}, []*ir.Attribute{redAInt("keepdims", 0)}, redShape()},
-		{"attr axes", "ReduceMax", 13, []TypeShape{x}, []*ir.Attribute{redAInts("axes", 1, -1)}, redShape("N", 1, -1, 1)},
-		{"attr axes, no keep", "ReduceMax", 13, []TypeShape{x}, []*ir.Attribute{redAInts("axes", 1, -1), redAInt("keepdims", 0)}, redShape("N", -1)},
-		{"input axes", "ReduceSum", 13, []TypeShape{x, redAxesIn(0)}, []*ir.Attribute{redAInt("keepdims", 0)}, redShape(3, -1, 5)},
+		{"all, no keep", "ReduceMean", 11, []TypeShape{x}, []*ir.Attribute{attrInt("keepdims", 0)}, redShape()},
+		{"attr axes", "ReduceMax", 13, []TypeShape{x}, []*ir.Attribute{attrInts("axes", 1, -1)}, redShape("N", 1, -1, 1)},
+		{"attr axes, no keep", "ReduceMax", 13, []TypeShape{x}, []*ir.Attribute{attrInts("axes", 1, -1), attrInt("keepdims", 0)}, redShape("N", -1)},
+		{"input axes", "ReduceSum", 13, []TypeShape{x, redAxesIn(0)}, []*ir.Attribute{attrInt("keepdims", 0)}, redShape(3, -1, 5)},
 		{"empty axes input", "ReduceSum", 13, []TypeShape{x, redAxesIn()}, nil, redShape(1, 1, 1, 1)},
-		{"noop", "ReduceSum", 13, []TypeShape{x}, []*ir.Attribute{redAInt("noop_with_empty_axes", 1)}, redShape("N", 3, -1, 5)},
-		{"noop empty input", "ReduceL1", 18, []TypeShape{x, redAxesIn()}, []*ir.Attribute{redAInt("noop_with_empty_axes", 1)}, redShape("N", 3, -1, 5)},
+		{"noop", "ReduceSum", 13, []TypeShape{x}, []*ir.Attribute{attrInt("noop_with_empty_axes", 1)}, redShape("N", 3, -1, 5)},
+		{"noop empty input", "ReduceL1", 18, []TypeShape{x, redAxesIn()}, []*ir.Attribute{attrInt("noop_with_empty_axes", 1)}, redShape("N", 3, -1, 5)},
 		{"unknown axes, keep", "ReduceSum", 13, []TypeShape{Ranked(f, redShape("N", 1, 4)), Of(tensor.Int64, 1)}, nil, redShape(-1, 1, -1)},
-		{"unknown axes, no keep, known count", "ReduceSum", 13, []TypeShape{x, Of(tensor.Int64, 2)}, []*ir.Attribute{redAInt("keepdims", 0)}, redShape(-1, -1)},
-		{"unknown axes, no keep", "ReduceSum", 13, []TypeShape{x, Ranked(tensor.Int64, redShape("k"))}, []*ir.Attribute{redAInt("keepdims", 0)}, nil},
+		{"unknown axes, no keep, known count", "ReduceSum", 13, []TypeShape{x, Of(tensor.Int64, 2)}, []*ir.Attribute{attrInt("keepdims", 0)}, redShape(-1, -1)},
+		{"unknown axes, no keep", "ReduceSum", 13, []TypeShape{x, Ranked(tensor.Int64, redShape("k"))}, []*ir.Attribute{attrInt("keepdims", 0)}, nil},
 		{"unknown rank", "ReduceProd", 13, []TypeShape{Unranked(f)}, nil, nil},
 		{"scalar", "ReduceSum", 13, []TypeShape{Of(f)}, nil, redShape()},
 	}
 	for _, c := range cases {
-		got, err := redInferNode(c.op, c.opset, 1, c.in, c.attrs...)
+		got, err := testInfer("", c.op, c.opset, 1, c.in, c.attrs...)
 		redWant(t, c.what, got, err, f, c.want)
 	}
 	for _, c := range []struct {
@@ -155,7 +121,7 @@ func TestRedInferReduce(t *testing.T) {
 		in    []TypeShape
 		attrs []*ir.Attribute
 	}{
-		{"axis out of range", "ReduceSum", 11, []TypeShape{x}, []*ir.Attribute{redAInts("axes", 4)}},
+		{"axis out of range", "ReduceSum", 11, []TypeShape{x}, []*ir.Attribute{attrInts("axes", 4)}},
 		{"negative axis out of range", "ReduceSum", 13, []TypeShape{x, redAxesIn(-5)}, nil},
 		{"repeated axis", "ReduceMin", 18, []TypeShape{x, redAxesIn(1, -3)}, nil},
 		{"int32 axes", "ReduceMin", 18, []TypeShape{x, Of(tensor.Int32, 1)}, nil},
@@ -164,13 +130,13 @@ func TestRedInferReduce(t *testing.T) {
 		{"int8 max before 12", "ReduceMax", 11, []TypeShape{Of(tensor.Int8, 2)}, nil},
 		{"bfloat16 before 13", "ReduceMean", 11, []TypeShape{Of(tensor.BFloat16, 2)}, nil},
 		{"axes input at opset 11", "ReduceMean", 11, []TypeShape{x, redAxesIn(0)}, nil},
-		{"too many axes", "ReduceSum", 13, []TypeShape{Of(f, 2), Of(tensor.Int64, 3)}, []*ir.Attribute{redAInt("keepdims", 0)}},
+		{"too many axes", "ReduceSum", 13, []TypeShape{Of(f, 2), Of(tensor.Int64, 3)}, []*ir.Attribute{attrInt("keepdims", 0)}},
 	} {
-		if _, err := redInferNode(c.op, c.opset, 1, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
+		if _, err := testInfer("", c.op, c.opset, 1, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode", c.what, err)
 		}
 	}
-	if got, err := redInferNode("ReduceMax", 20, 1, []TypeShape{Of(tensor.Bool, 2, 3)}); err != nil || got[0].DType != tensor.Bool {
+	if got, err := testInfer("", "ReduceMax", 20, 1, []TypeShape{Of(tensor.Bool, 2, 3)}); err != nil || got[0].DType != tensor.Bool {
 		t.Errorf("bool ReduceMax-20: %v, %v", got, err)
 	}
 }
@@ -178,46 +144,46 @@ func TestRedInferReduce(t *testing.T) {
 func TestRedInferAxisOps(t *testing.T) {
 	f := tensor.Float32
 	x := Ranked(f, redShape("N", 3, 5))
-	got, err := redInferNode("Softmax", 13, 1, []TypeShape{x})
+	got, err := testInfer("", "Softmax", 13, 1, []TypeShape{x})
 	redWant(t, "Softmax", got, err, f, redShape("N", 3, 5))
 	for _, c := range []struct {
 		op    string
 		opset int64
 		axis  int64
 	}{{"Softmax", 13, 3}, {"LogSoftmax", 11, -4}, {"Hardmax", 13, 7}} {
-		if _, err := redInferNode(c.op, c.opset, 1, []TypeShape{x}, redAInt("axis", c.axis)); !errors.Is(err, ErrInvalidNode) {
+		if _, err := testInfer("", c.op, c.opset, 1, []TypeShape{x}, attrInt("axis", c.axis)); !errors.Is(err, ErrInvalidNode) {
 			t.Errorf("%s axis %d: err = %v, want ErrInvalidNode", c.op, c.axis, err)
 		}
 	}
-	if _, err := redInferNode("Softmax", 13, 1, []TypeShape{Of(tensor.Int32, 3)}); !errors.Is(err, ErrInvalidNode) {
+	if _, err := testInfer("", "Softmax", 13, 1, []TypeShape{Of(tensor.Int32, 3)}); !errors.Is(err, ErrInvalidNode) {
 		t.Errorf("int Softmax: err = %v", err)
 	}
 
-	got, err = redInferNode("ArgMax", 13, 1, []TypeShape{x}, redAInt("axis", -1))
+	got, err = testInfer("", "ArgMax", 13, 1, []TypeShape{x}, attrInt("axis", -1))
 	redWant(t, "ArgMax keep", got, err, tensor.Int64, redShape("N", 3, 1))
-	got, err = redInferNode("ArgMin", 11, 1, []TypeShape{x}, redAInt("keepdims", 0))
+	got, err = testInfer("", "ArgMin", 11, 1, []TypeShape{x}, attrInt("keepdims", 0))
 	redWant(t, "ArgMin no keep", got, err, tensor.Int64, redShape(3, 5))
-	if _, err := redInferNode("ArgMax", 13, 1, []TypeShape{x}, redAInt("axis", 3)); !errors.Is(err, ErrInvalidNode) {
+	if _, err := testInfer("", "ArgMax", 13, 1, []TypeShape{x}, attrInt("axis", 3)); !errors.Is(err, ErrInvalidNode) {
 		t.Errorf("ArgMax axis 3: err = %v", err)
 	}
-	if _, err := redInferNode("ArgMax", 13, 1, []TypeShape{Of(f, 2, 0)}, redAInt("axis", 1)); !errors.Is(err, ErrInvalidNode) {
+	if _, err := testInfer("", "ArgMax", 13, 1, []TypeShape{Of(f, 2, 0)}, attrInt("axis", 1)); !errors.Is(err, ErrInvalidNode) {
 		t.Errorf("ArgMax over empty axis: err = %v", err)
 	}
 
-	got, err = redInferNode("CumSum", 14, 1, []TypeShape{x, Known(tensor.Scalar(int32(-1)))})
+	got, err = testInfer("", "CumSum", 14, 1, []TypeShape{x, Known(tensor.Scalar(int32(-1)))})
 	redWant(t, "CumSum", got, err, f, redShape("N", 3, 5))
-	if _, err := redInferNode("CumSum", 14, 1, []TypeShape{x, Known(tensor.Scalar(int64(3)))}); !errors.Is(err, ErrInvalidNode) {
+	if _, err := testInfer("", "CumSum", 14, 1, []TypeShape{x, Known(tensor.Scalar(int64(3)))}); !errors.Is(err, ErrInvalidNode) {
 		t.Errorf("CumSum axis 3: err = %v", err)
 	}
 
-	got, err = redInferNode("TopK", 11, 2, []TypeShape{x, redAxesIn(2)}, redAInt("axis", 1))
+	got, err = testInfer("", "TopK", 11, 2, []TypeShape{x, redAxesIn(2)}, attrInt("axis", 1))
 	redWant(t, "TopK", got, err, f, redShape("N", 2, 5))
 	if err == nil {
 		redWant(t, "TopK indices", got[1:], nil, tensor.Int64, redShape("N", 2, 5))
 	}
-	got, err = redInferNode("TopK", 11, 2, []TypeShape{x, Of(tensor.Int64, 1)})
+	got, err = testInfer("", "TopK", 11, 2, []TypeShape{x, Of(tensor.Int64, 1)})
 	redWant(t, "TopK unknown k", got, err, f, redShape("N", 3, -1))
-	got, err = redInferNode("TopK", 1, 2, []TypeShape{x}, redAInt("k", 4))
+	got, err = testInfer("", "TopK", 1, 2, []TypeShape{x}, attrInt("k", 4))
 	redWant(t, "TopK-1", got, err, f, redShape("N", 3, 4))
 	for _, c := range []struct {
 		what  string
@@ -231,7 +197,7 @@ func TestRedInferAxisOps(t *testing.T) {
 		{"k missing", 1, []TypeShape{x}, nil},
 		{"int input at 10", 10, []TypeShape{Of(tensor.Int64, 4), redAxesIn(1)}, nil},
 	} {
-		if _, err := redInferNode("TopK", c.opset, 2, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
+		if _, err := testInfer("", "TopK", c.opset, 2, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
 			t.Errorf("TopK %s: err = %v, want ErrInvalidNode", c.what, err)
 		}
 	}

@@ -10,10 +10,6 @@ import (
 
 func rszF32(v ...float32) TypeShape { return Known(tensor.Must(tensor.FromSlice(v, len(v)))) }
 
-func rszAStr(name, v string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrString, String: v}
-}
-
 var rszAbsent = TypeShape{Absent: true}
 
 func TestRszSchemaVersions(t *testing.T) {
@@ -58,19 +54,19 @@ func TestRszInfer(t *testing.T) {
 		{"known sizes", "Resize", 13, []TypeShape{x, rszAbsent, rszAbsent, redAxesIn(1, 3, 5, 7)}, nil, redShape(1, 3, 5, 7)},
 		{"unknown scales", "Resize", 13, []TypeShape{x, rszAbsent, Of(f, 4)}, nil, redShape(-1, -1, -1, -1)},
 		{"opset 11, empty scales", "Resize", 11, []TypeShape{x, rszF32(), rszF32(), redAxesIn(2, 3, 5, 7)}, nil, redShape(2, 3, 5, 7)},
-		{"opset 18 axes", "Resize", 18, []TypeShape{x, rszAbsent, rszF32(2, 3)}, []*ir.Attribute{redAInts("axes", -2, -1)}, redShape("N", 3, 8, 18)},
-		{"opset 18 axes sizes", "Resize", 18, []TypeShape{x, rszAbsent, rszAbsent, redAxesIn(10)}, []*ir.Attribute{redAInts("axes", 2)}, redShape("N", 3, 10, 6)},
+		{"opset 18 axes", "Resize", 18, []TypeShape{x, rszAbsent, rszF32(2, 3)}, []*ir.Attribute{attrInts("axes", -2, -1)}, redShape("N", 3, 8, 18)},
+		{"opset 18 axes sizes", "Resize", 18, []TypeShape{x, rszAbsent, rszAbsent, redAxesIn(10)}, []*ir.Attribute{attrInts("axes", 2)}, redShape("N", 3, 10, 6)},
 		{"not_larger", "Resize", 18, []TypeShape{k, rszAbsent, rszAbsent, redAxesIn(8, 8)},
-			[]*ir.Attribute{redAInts("axes", 2, 3), rszAStr("keep_aspect_ratio_policy", "not_larger")}, redShape(1, 3, 5, 8)},
+			[]*ir.Attribute{attrInts("axes", 2, 3), attrStr("keep_aspect_ratio_policy", "not_larger")}, redShape(1, 3, 5, 8)},
 		{"not_smaller", "Resize", 18, []TypeShape{k, rszAbsent, rszAbsent, redAxesIn(8, 8)},
-			[]*ir.Attribute{redAInts("axes", 2, 3), rszAStr("keep_aspect_ratio_policy", "not_smaller")}, redShape(1, 3, 8, 12)},
+			[]*ir.Attribute{attrInts("axes", 2, 3), attrStr("keep_aspect_ratio_policy", "not_smaller")}, redShape(1, 3, 8, 12)},
 		{"resize-10", "Resize", 10, []TypeShape{k, rszF32(1, 1, 2, 2)}, nil, redShape(1, 3, 8, 12)},
 		{"upsample-9", "Upsample", 9, []TypeShape{k, rszF32(1, 1, 2, 3)}, nil, redShape(1, 3, 8, 18)},
 		{"upsample-7", "Upsample", 7, []TypeShape{x}, []*ir.Attribute{{Name: "scales", Type: ir.AttrFloats, Floats: []float32{1, 1, 2, 2}}}, redShape("N", 3, 8, 12)},
 		{"unknown rank", "Resize", 13, []TypeShape{Unranked(f), rszAbsent, rszF32(2)}, nil, nil},
 	}
 	for _, c := range cases {
-		got, err := redInferNode(c.op, c.opset, 1, c.in, c.attrs...)
+		got, err := testInfer("", c.op, c.opset, 1, c.in, c.attrs...)
 		redWant(t, c.what, got, err, f, c.want)
 	}
 	for _, c := range []struct {
@@ -87,17 +83,17 @@ func TestRszInfer(t *testing.T) {
 		{"scales length", "Resize", 13, []TypeShape{k, rszAbsent, rszF32(2, 2)}, nil},
 		{"zero scale", "Resize", 13, []TypeShape{k, rszAbsent, rszF32(1, 1, 0, 2)}, nil},
 		{"upsample shrink", "Upsample", 9, []TypeShape{k, rszF32(1, 1, 0.5, 2)}, nil},
-		{"bad mode", "Resize", 13, []TypeShape{k, rszAbsent, rszF32(1, 1, 2, 2)}, []*ir.Attribute{rszAStr("mode", "area")}},
-		{"cubic resize-10", "Resize", 10, []TypeShape{k, rszF32(1, 1, 2, 2)}, []*ir.Attribute{rszAStr("mode", "cubic")}},
-		{"linear strings", "Resize", 13, []TypeShape{Of(tensor.String, 2), rszAbsent, rszF32(2)}, []*ir.Attribute{rszAStr("mode", "linear")}},
-		{"axes out of range", "Resize", 18, []TypeShape{x, rszAbsent, rszF32(2)}, []*ir.Attribute{redAInts("axes", 4)}},
+		{"bad mode", "Resize", 13, []TypeShape{k, rszAbsent, rszF32(1, 1, 2, 2)}, []*ir.Attribute{attrStr("mode", "area")}},
+		{"cubic resize-10", "Resize", 10, []TypeShape{k, rszF32(1, 1, 2, 2)}, []*ir.Attribute{attrStr("mode", "cubic")}},
+		{"linear strings", "Resize", 13, []TypeShape{Of(tensor.String, 2), rszAbsent, rszF32(2)}, []*ir.Attribute{attrStr("mode", "linear")}},
+		{"axes out of range", "Resize", 18, []TypeShape{x, rszAbsent, rszF32(2)}, []*ir.Attribute{attrInts("axes", 4)}},
 		{"scales not float", "Resize", 13, []TypeShape{k, rszAbsent, redAxesIn(1, 1, 2, 2)}, nil},
 	} {
-		if _, err := redInferNode(c.op, c.opset, 1, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
+		if _, err := testInfer("", c.op, c.opset, 1, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode", c.what, err)
 		}
 	}
-	if _, err := redInferNode("Resize", 13, 1, []TypeShape{k, rszAbsent, rszF32(1, 1, 1e30, 1e30)}); !errors.Is(err, ErrShapeMismatch) {
+	if _, err := testInfer("", "Resize", 13, 1, []TypeShape{k, rszAbsent, rszF32(1, 1, 1e30, 1e30)}); !errors.Is(err, ErrShapeMismatch) {
 		t.Errorf("huge scales: err = %v, want ErrShapeMismatch", err)
 	}
 }
@@ -105,8 +101,8 @@ func TestRszInfer(t *testing.T) {
 // TestRszGeometry checks the scales the kernels map coordinates with.
 func TestRszGeometry(t *testing.T) {
 	n := &Node{Node: &ir.Node{OpType: "Resize", Attrs: []*ir.Attribute{
-		rszAStr("coordinate_transformation_mode", "tf_crop_and_resize"), redAInts("axes", 1),
-		rszAStr("keep_aspect_ratio_policy", "stretch")}}, Schema: LookupSchema("", "Resize", 19), Opset: 19}
+		attrStr("coordinate_transformation_mode", "tf_crop_and_resize"), attrInts("axes", 1),
+		attrStr("keep_aspect_ratio_policy", "stretch")}}, Schema: LookupSchema("", "Resize", 19), Opset: 19}
 	a, err := ParseResizeAttrs(n)
 	if err != nil {
 		t.Fatal(err)

@@ -10,79 +10,19 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-// shpInfer validates and infers a node of op at opset with the given inputs
-// (a TypeShape with Absent set leaves that input out) and nOut outputs.
-func shpInfer(op string, opset int64, nOut int, in []TypeShape, attrs ...*ir.Attribute) ([]TypeShape, error) {
-	node := &ir.Node{OpType: op, Attrs: attrs}
-	for i, ts := range in {
-		name := "x" + string(rune('0'+i))
-		if ts.Absent {
-			name = ""
-		}
-		node.Inputs = append(node.Inputs, name)
-	}
-	for i := range nOut {
-		node.Outputs = append(node.Outputs, "y"+string(rune('0'+i)))
-	}
-	s := LookupSchema("", op, opset)
-	if s == nil {
-		return nil, ErrUnsupportedOp
-	}
-	n := &Node{Node: node, Schema: s, Opset: opset, In: in}
-	if err := n.Validate(); err != nil {
-		return nil, err
-	}
-	return s.Infer(n)
-}
-
 func shpMustInfer(t *testing.T, op string, opset int64, nOut int, in []TypeShape, attrs ...*ir.Attribute) []TypeShape {
 	t.Helper()
-	out, err := shpInfer(op, opset, nOut, in, attrs...)
+	out, err := testInfer("", op, opset, nOut, in, attrs...)
 	if err != nil {
 		t.Fatalf("%s opset %d: %v", op, opset, err)
 	}
 	return out
 }
 
-// shpS parses a shape: "batch,3,?" (names are symbolic, ? unknown).
-func shpS(s string) ir.Shape {
-	if s == "" {
-		return ir.Shape{}
-	}
-	var out ir.Shape
-	for _, f := range strings.Split(s, ",") {
-		switch {
-		case f == "?":
-			out = append(out, ir.UnknownDim)
-		case f[0] >= '0' && f[0] <= '9':
-			v := int64(0)
-			for _, c := range f {
-				v = v*10 + int64(c-'0')
-			}
-			out = append(out, ir.DimOf(v))
-		default:
-			out = append(out, ir.SymDim(f))
-		}
-	}
-	return out
-}
-
-func shpF(s string) TypeShape { return Ranked(tensor.Float32, shpS(s)) }
+func shpF(s string) TypeShape { return Ranked(tensor.Float32, testShape(s)) }
 
 // shpV returns a known int64 1-D value.
 func shpV(v ...int64) TypeShape { return Known(tensor.Must(tensor.FromSlice(v, len(v)))) }
-
-func shpAInt(name string, v int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInt, Int: v}
-}
-
-func shpAInts(name string, v ...int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInts, Ints: v}
-}
-
-func shpAStr(name, v string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrString, String: v}
-}
 
 var shpAbsent = TypeShape{Absent: true}
 
@@ -97,8 +37,8 @@ func shpWantShape(t *testing.T, what string, got TypeShape, dt tensor.DType, wan
 		}
 		return
 	}
-	if got.Shape == nil || got.Shape.String() != shpS(want).String() || (want == "" && len(got.Shape) != 0) {
-		t.Errorf("%s: shape %v, want %v", what, got.Shape, shpS(want))
+	if got.Shape == nil || got.Shape.String() != testShape(want).String() || (want == "" && len(got.Shape) != 0) {
+		t.Errorf("%s: shape %v, want %v", what, got.Shape, testShape(want))
 	}
 }
 
@@ -135,9 +75,9 @@ func TestShpInferShapeAndSize(t *testing.T) {
 		{2, 1, true, []int64{}},
 		{5, 0, false, []int64{}},
 	} {
-		attrs := []*ir.Attribute{shpAInt("start", c.start)}
+		attrs := []*ir.Attribute{attrInt("start", c.start)}
 		if c.hasEnd {
-			attrs = append(attrs, shpAInt("end", c.end))
+			attrs = append(attrs, attrInt("end", c.end))
 		}
 		out = shpMustInfer(t, "Shape", 15, 1, []TypeShape{shpF("batch,3,4")}, attrs...)
 		v := out[0].Value
@@ -198,7 +138,7 @@ func TestShpInferReshape(t *testing.T) {
 		{"?,3", []int64{0, 3}, 0, "?,3"},
 		{"batch,0", []int64{-1, 2}, 0, "0,2"},
 	} {
-		out, err := shpInfer("Reshape", 14, 1, []TypeShape{shpF(c.in), shpV(c.shape...)}, shpAInt("allowzero", c.allowZero))
+		out, err := testInfer("", "Reshape", 14, 1, []TypeShape{shpF(c.in), shpV(c.shape...)}, attrInt("allowzero", c.allowZero))
 		if c.want == "nil" {
 			shpWantErr(t, "Reshape "+c.in, err, ErrShapeMismatch)
 			continue
@@ -210,15 +150,15 @@ func TestShpInferReshape(t *testing.T) {
 		shpWantShape(t, "Reshape "+c.in, out[0], tensor.Float32, c.want)
 	}
 	// Unknown shape values: the rank comes from the shape input's length.
-	out := shpMustInfer(t, "Reshape", 13, 1, []TypeShape{shpF("batch,3"), Ranked(tensor.Int64, shpS("3"))})
+	out := shpMustInfer(t, "Reshape", 13, 1, []TypeShape{shpF("batch,3"), Ranked(tensor.Int64, testShape("3"))})
 	shpWantShape(t, "Reshape unknown values", out[0], tensor.Float32, "?,?,?")
-	out = shpMustInfer(t, "Reshape", 13, 1, []TypeShape{shpF("batch,3"), Ranked(tensor.Int64, shpS("?"))})
+	out = shpMustInfer(t, "Reshape", 13, 1, []TypeShape{shpF("batch,3"), Ranked(tensor.Int64, testShape("?"))})
 	shpWantShape(t, "Reshape unknown length", out[0], tensor.Float32, "nil")
 	// Opset 5-13 has no allowzero: 0 always copies.
 	out = shpMustInfer(t, "Reshape", 13, 1, []TypeShape{shpF("2,0,4"), shpV(0, 0, 4)})
 	shpWantShape(t, "Reshape opset 13", out[0], tensor.Float32, "2,0,4")
 	// Opset 1: the shape attribute.
-	out = shpMustInfer(t, "Reshape", 4, 1, []TypeShape{shpF("2,6")}, shpAInts("shape", 3, -1))
+	out = shpMustInfer(t, "Reshape", 4, 1, []TypeShape{shpF("2,6")}, attrInts("shape", 3, -1))
 	shpWantShape(t, "Reshape opset 4", out[0], tensor.Float32, "3,4")
 
 	for _, c := range []struct {
@@ -238,10 +178,10 @@ func TestShpInferReshape(t *testing.T) {
 		{"symbolic not divisible", "batch,3", []int64{0, 2, -1}, 0, ErrShapeMismatch},
 		{"huge dim", "2", []int64{1 << 50}, 0, ErrInvalidNode},
 	} {
-		_, err := shpInfer("Reshape", 14, 1, []TypeShape{shpF(c.in), shpV(c.shape...)}, shpAInt("allowzero", c.allowZero))
+		_, err := testInfer("", "Reshape", 14, 1, []TypeShape{shpF(c.in), shpV(c.shape...)}, attrInt("allowzero", c.allowZero))
 		shpWantErr(t, "Reshape "+c.what, err, c.target)
 	}
-	if _, err := shpInfer("Reshape", 13, 1, []TypeShape{shpF("2"), Ranked(tensor.Int32, shpS("1"))}); err == nil {
+	if _, err := testInfer("", "Reshape", 13, 1, []TypeShape{shpF("2"), Ranked(tensor.Int32, testShape("1"))}); err == nil {
 		t.Errorf("Reshape with an int32 shape: no error")
 	}
 }
@@ -260,16 +200,16 @@ func TestShpInferFlattenSqueezeUnsqueeze(t *testing.T) {
 		{"", 0, "1,1"},
 		{"2,0,4", 2, "0,4"},
 	} {
-		out := shpMustInfer(t, "Flatten", 13, 1, []TypeShape{shpF(c.in)}, shpAInt("axis", c.axis))
+		out := shpMustInfer(t, "Flatten", 13, 1, []TypeShape{shpF(c.in)}, attrInt("axis", c.axis))
 		shpWantShape(t, "Flatten "+c.in, out[0], tensor.Float32, c.want)
 	}
-	_, err := shpInfer("Flatten", 13, 1, []TypeShape{shpF("2,3")}, shpAInt("axis", 3))
+	_, err := testInfer("", "Flatten", 13, 1, []TypeShape{shpF("2,3")}, attrInt("axis", 3))
 	shpWantErr(t, "Flatten axis 3 of rank 2", err, ErrInvalidNode)
 	out := shpMustInfer(t, "Flatten", 13, 1, []TypeShape{Unranked(tensor.Float32)})
 	shpWantShape(t, "Flatten unranked", out[0], tensor.Float32, "?,?")
 
 	// Squeeze: attribute before 13, input from 13.
-	out = shpMustInfer(t, "Squeeze", 11, 1, []TypeShape{shpF("batch,1,3,1")}, shpAInts("axes", -1, 1))
+	out = shpMustInfer(t, "Squeeze", 11, 1, []TypeShape{shpF("batch,1,3,1")}, attrInts("axes", -1, 1))
 	shpWantShape(t, "Squeeze 11", out[0], tensor.Float32, "batch,3")
 	out = shpMustInfer(t, "Squeeze", 13, 1, []TypeShape{shpF("batch,1,3,1"), shpV(1)})
 	shpWantShape(t, "Squeeze 13", out[0], tensor.Float32, "batch,3,1")
@@ -279,82 +219,82 @@ func TestShpInferFlattenSqueezeUnsqueeze(t *testing.T) {
 	shpWantShape(t, "Squeeze to scalar", out[0], tensor.Float32, "")
 	out = shpMustInfer(t, "Squeeze", 13, 1, []TypeShape{shpF("batch,1")})
 	shpWantShape(t, "Squeeze all with a symbolic dim", out[0], tensor.Float32, "nil")
-	out = shpMustInfer(t, "Squeeze", 13, 1, []TypeShape{shpF("batch,1,1"), Ranked(tensor.Int64, shpS("2"))})
+	out = shpMustInfer(t, "Squeeze", 13, 1, []TypeShape{shpF("batch,1,1"), Ranked(tensor.Int64, testShape("2"))})
 	shpWantShape(t, "Squeeze unknown axes", out[0], tensor.Float32, "?")
-	_, err = shpInfer("Squeeze", 13, 1, []TypeShape{shpF("2,3"), shpV(0)})
+	_, err = testInfer("", "Squeeze", 13, 1, []TypeShape{shpF("2,3"), shpV(0)})
 	shpWantErr(t, "Squeeze a dim of 2", err, ErrInvalidNode)
-	_, err = shpInfer("Squeeze", 13, 1, []TypeShape{shpF("1,3"), shpV(2)})
+	_, err = testInfer("", "Squeeze", 13, 1, []TypeShape{shpF("1,3"), shpV(2)})
 	shpWantErr(t, "Squeeze axis out of range", err, ErrInvalidNode)
-	_, err = shpInfer("Squeeze", 13, 1, []TypeShape{shpF("1,3"), shpV(0, -2)})
+	_, err = testInfer("", "Squeeze", 13, 1, []TypeShape{shpF("1,3"), shpV(0, -2)})
 	shpWantErr(t, "Squeeze repeated axis", err, ErrInvalidNode)
 
 	out = shpMustInfer(t, "Unsqueeze", 13, 1, []TypeShape{shpF("batch,3"), shpV(0, -1)})
 	shpWantShape(t, "Unsqueeze", out[0], tensor.Float32, "1,batch,3,1")
-	out = shpMustInfer(t, "Unsqueeze", 11, 1, []TypeShape{shpF("batch,3")}, shpAInts("axes", 1))
+	out = shpMustInfer(t, "Unsqueeze", 11, 1, []TypeShape{shpF("batch,3")}, attrInts("axes", 1))
 	shpWantShape(t, "Unsqueeze 11", out[0], tensor.Float32, "batch,1,3")
 	out = shpMustInfer(t, "Unsqueeze", 13, 1, []TypeShape{shpF(""), shpV(0)})
 	shpWantShape(t, "Unsqueeze scalar", out[0], tensor.Float32, "1")
 	out = shpMustInfer(t, "Unsqueeze", 13, 1, []TypeShape{shpF("3,4"), shpV(3, 1)})
 	shpWantShape(t, "Unsqueeze unsorted", out[0], tensor.Float32, "3,1,4,1")
-	out = shpMustInfer(t, "Unsqueeze", 13, 1, []TypeShape{shpF("batch"), Ranked(tensor.Int64, shpS("2"))})
+	out = shpMustInfer(t, "Unsqueeze", 13, 1, []TypeShape{shpF("batch"), Ranked(tensor.Int64, testShape("2"))})
 	shpWantShape(t, "Unsqueeze unknown axes", out[0], tensor.Float32, "?,?,?")
-	_, err = shpInfer("Unsqueeze", 13, 1, []TypeShape{shpF("3"), shpV(0, 0)})
+	_, err = testInfer("", "Unsqueeze", 13, 1, []TypeShape{shpF("3"), shpV(0, 0)})
 	shpWantErr(t, "Unsqueeze duplicate", err, ErrInvalidNode)
-	_, err = shpInfer("Unsqueeze", 13, 1, []TypeShape{shpF("3"), shpV(2)})
+	_, err = testInfer("", "Unsqueeze", 13, 1, []TypeShape{shpF("3"), shpV(2)})
 	shpWantErr(t, "Unsqueeze out of range", err, ErrInvalidNode)
-	_, err = shpInfer("Unsqueeze", 13, 1, []TypeShape{shpF("3")})
+	_, err = testInfer("", "Unsqueeze", 13, 1, []TypeShape{shpF("3")})
 	shpWantErr(t, "Unsqueeze 13 without axes", err, ErrInvalidNode)
 }
 
 func TestShpInferConcatSplit(t *testing.T) {
-	out := shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("batch,3"), shpF("batch,4")}, shpAInt("axis", -1))
+	out := shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("batch,3"), shpF("batch,4")}, attrInt("axis", -1))
 	shpWantShape(t, "Concat", out[0], tensor.Float32, "batch,7")
-	out = shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("?,3"), shpF("2,seq")}, shpAInt("axis", 0))
+	out = shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("?,3"), shpF("2,seq")}, attrInt("axis", 0))
 	shpWantShape(t, "Concat merge", out[0], tensor.Float32, "?,3")
-	out = shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("2,3"), Unranked(tensor.Float32)}, shpAInt("axis", 1))
+	out = shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("2,3"), Unranked(tensor.Float32)}, attrInt("axis", 1))
 	shpWantShape(t, "Concat unranked", out[0], tensor.Float32, "2,?")
-	out = shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("batch,3")}, shpAInt("axis", 0))
+	out = shpMustInfer(t, "Concat", 13, 1, []TypeShape{shpF("batch,3")}, attrInt("axis", 0))
 	shpWantShape(t, "Concat one", out[0], tensor.Float32, "batch,3")
 	out = shpMustInfer(t, "Concat", 1, 1, []TypeShape{shpF("2,3"), shpF("2,0")})
 	shpWantShape(t, "Concat opset 1 default axis", out[0], tensor.Float32, "2,3")
-	_, err := shpInfer("Concat", 13, 1, []TypeShape{shpF("2,3"), shpF("3,3")}, shpAInt("axis", 1))
+	_, err := testInfer("", "Concat", 13, 1, []TypeShape{shpF("2,3"), shpF("3,3")}, attrInt("axis", 1))
 	shpWantErr(t, "Concat mismatched dims", err, ErrShapeMismatch)
-	_, err = shpInfer("Concat", 13, 1, []TypeShape{shpF("2,3"), shpF("2")}, shpAInt("axis", 0))
+	_, err = testInfer("", "Concat", 13, 1, []TypeShape{shpF("2,3"), shpF("2")}, attrInt("axis", 0))
 	shpWantErr(t, "Concat mismatched ranks", err, ErrShapeMismatch)
-	_, err = shpInfer("Concat", 13, 1, []TypeShape{shpF(""), shpF("")}, shpAInt("axis", 0))
+	_, err = testInfer("", "Concat", 13, 1, []TypeShape{shpF(""), shpF("")}, attrInt("axis", 0))
 	shpWantErr(t, "Concat scalars", err, ErrInvalidNode)
-	_, err = shpInfer("Concat", 13, 1, []TypeShape{shpF("2"), Of(tensor.Int64, 2)}, shpAInt("axis", 0))
+	_, err = testInfer("", "Concat", 13, 1, []TypeShape{shpF("2"), Of(tensor.Int64, 2)}, attrInt("axis", 0))
 	shpWantErr(t, "Concat mixed types", err, ErrInvalidNode)
-	_, err = shpInfer("Concat", 13, 1, []TypeShape{shpF("2")})
+	_, err = testInfer("", "Concat", 13, 1, []TypeShape{shpF("2")})
 	shpWantErr(t, "Concat without axis", err, ErrInvalidNode)
 
-	out = shpMustInfer(t, "Split", 13, 3, []TypeShape{shpF("batch,6")}, shpAInt("axis", 1))
+	out = shpMustInfer(t, "Split", 13, 3, []TypeShape{shpF("batch,6")}, attrInt("axis", 1))
 	for i := range 3 {
 		shpWantShape(t, "Split equal", out[i], tensor.Float32, "batch,2")
 	}
-	out = shpMustInfer(t, "Split", 13, 2, []TypeShape{shpF("batch,6"), shpV(1, 5)}, shpAInt("axis", -1))
+	out = shpMustInfer(t, "Split", 13, 2, []TypeShape{shpF("batch,6"), shpV(1, 5)}, attrInt("axis", -1))
 	shpWantShape(t, "Split 13 input", out[1], tensor.Float32, "batch,5")
-	out = shpMustInfer(t, "Split", 11, 2, []TypeShape{shpF("6,batch")}, shpAInts("split", 4, 2))
+	out = shpMustInfer(t, "Split", 11, 2, []TypeShape{shpF("6,batch")}, attrInts("split", 4, 2))
 	shpWantShape(t, "Split 11 attribute", out[0], tensor.Float32, "4,batch")
-	out = shpMustInfer(t, "Split", 18, 4, []TypeShape{shpF("7")}, shpAInt("num_outputs", 4))
+	out = shpMustInfer(t, "Split", 18, 4, []TypeShape{shpF("7")}, attrInt("num_outputs", 4))
 	for i, w := range []string{"2", "2", "2", "1"} {
 		shpWantShape(t, "Split num_outputs", out[i], tensor.Float32, w)
 	}
-	out = shpMustInfer(t, "Split", 13, 2, []TypeShape{shpF("batch,6"), Ranked(tensor.Int64, shpS("2"))}, shpAInt("axis", 1))
+	out = shpMustInfer(t, "Split", 13, 2, []TypeShape{shpF("batch,6"), Ranked(tensor.Int64, testShape("2"))}, attrInt("axis", 1))
 	shpWantShape(t, "Split unknown sizes", out[0], tensor.Float32, "batch,?")
 	out = shpMustInfer(t, "Split", 13, 2, []TypeShape{shpF("batch,6")})
 	shpWantShape(t, "Split symbolic axis", out[0], tensor.Float32, "?,6")
-	_, err = shpInfer("Split", 13, 2, []TypeShape{shpF("6"), shpV(2, 3)})
+	_, err = testInfer("", "Split", 13, 2, []TypeShape{shpF("6"), shpV(2, 3)})
 	shpWantErr(t, "Split sizes not adding up", err, ErrShapeMismatch)
-	_, err = shpInfer("Split", 13, 2, []TypeShape{shpF("5")})
+	_, err = testInfer("", "Split", 13, 2, []TypeShape{shpF("5")})
 	shpWantErr(t, "Split uneven", err, ErrShapeMismatch)
-	_, err = shpInfer("Split", 13, 3, []TypeShape{shpF("6"), shpV(3, 3)})
+	_, err = testInfer("", "Split", 13, 3, []TypeShape{shpF("6"), shpV(3, 3)})
 	shpWantErr(t, "Split sizes for too few outputs", err, ErrInvalidNode)
-	_, err = shpInfer("Split", 18, 3, []TypeShape{shpF("6")}, shpAInt("num_outputs", 2))
+	_, err = testInfer("", "Split", 18, 3, []TypeShape{shpF("6")}, attrInt("num_outputs", 2))
 	shpWantErr(t, "Split num_outputs mismatch", err, ErrInvalidNode)
-	_, err = shpInfer("Split", 18, 4, []TypeShape{shpF("5")}, shpAInt("num_outputs", 4))
+	_, err = testInfer("", "Split", 18, 4, []TypeShape{shpF("5")}, attrInt("num_outputs", 4))
 	shpWantErr(t, "Split 5 into 4 parts of 2", err, ErrShapeMismatch)
-	_, err = shpInfer("Split", 13, 2, []TypeShape{shpF("6"), shpV(-1, 7)})
+	_, err = testInfer("", "Split", 13, 2, []TypeShape{shpF("6"), shpV(-1, 7)})
 	shpWantErr(t, "Split negative size", err, ErrInvalidNode)
 }
 
@@ -391,7 +331,7 @@ func TestShpInferSlice(t *testing.T) {
 		if !c.noSteps && c.steps != nil {
 			in = append(in, shpV(c.steps...))
 		}
-		out, err := shpInfer("Slice", 13, 1, in)
+		out, err := testInfer("", "Slice", 13, 1, in)
 		if c.wantErrors {
 			shpWantErr(t, "Slice "+c.in, err, ErrInvalidNode)
 			continue
@@ -413,11 +353,11 @@ func TestShpInferSlice(t *testing.T) {
 	i32 := func(v ...int32) TypeShape { return Known(tensor.Must(tensor.FromSlice(v, len(v)))) }
 	out = shpMustInfer(t, "Slice", 13, 1, []TypeShape{shpF("4,6"), i32(1), i32(-1), i32(1)})
 	shpWantShape(t, "Slice int32", out[0], tensor.Float32, "4,4")
-	out = shpMustInfer(t, "Slice", 9, 1, []TypeShape{shpF("4,6")}, shpAInts("starts", 1, 0), shpAInts("ends", 3, 100))
+	out = shpMustInfer(t, "Slice", 9, 1, []TypeShape{shpF("4,6")}, attrInts("starts", 1, 0), attrInts("ends", 3, 100))
 	shpWantShape(t, "Slice opset 9", out[0], tensor.Float32, "2,6")
-	out = shpMustInfer(t, "Slice", 9, 1, []TypeShape{shpF("4,6")}, shpAInts("starts", -2), shpAInts("ends", 100), shpAInts("axes", 1))
+	out = shpMustInfer(t, "Slice", 9, 1, []TypeShape{shpF("4,6")}, attrInts("starts", -2), attrInts("ends", 100), attrInts("axes", 1))
 	shpWantShape(t, "Slice opset 9 axes", out[0], tensor.Float32, "4,2")
-	_, err := shpInfer("Slice", 13, 1, []TypeShape{shpF("4,6"), i32(1), shpV(2)})
+	_, err := testInfer("", "Slice", 13, 1, []TypeShape{shpF("4,6"), i32(1), shpV(2)})
 	shpWantErr(t, "Slice mixed index types", err, ErrInvalidNode)
 }
 
@@ -468,12 +408,12 @@ func TestShpSliceBounds(t *testing.T) {
 func TestShpInferLayout(t *testing.T) {
 	out := shpMustInfer(t, "Transpose", 13, 1, []TypeShape{shpF("batch,3,4")})
 	shpWantShape(t, "Transpose default", out[0], tensor.Float32, "4,3,batch")
-	out = shpMustInfer(t, "Transpose", 13, 1, []TypeShape{shpF("batch,3,4")}, shpAInts("perm", 0, 2, 1))
+	out = shpMustInfer(t, "Transpose", 13, 1, []TypeShape{shpF("batch,3,4")}, attrInts("perm", 0, 2, 1))
 	shpWantShape(t, "Transpose perm", out[0], tensor.Float32, "batch,4,3")
 	out = shpMustInfer(t, "Transpose", 13, 1, []TypeShape{shpF("")})
 	shpWantShape(t, "Transpose scalar", out[0], tensor.Float32, "")
 	for _, p := range [][]int64{{0, 1}, {0, 0, 1}, {0, 1, 3}, {0, 1, -1}} {
-		_, err := shpInfer("Transpose", 13, 1, []TypeShape{shpF("2,3,4")}, shpAInts("perm", p...))
+		_, err := testInfer("", "Transpose", 13, 1, []TypeShape{shpF("2,3,4")}, attrInts("perm", p...))
 		shpWantErr(t, "Transpose bad perm", err, ErrInvalidNode)
 	}
 
@@ -481,76 +421,76 @@ func TestShpInferLayout(t *testing.T) {
 	shpWantShape(t, "Expand", out[0], tensor.Float32, "2,3,4")
 	out = shpMustInfer(t, "Expand", 13, 1, []TypeShape{shpF("batch,1"), shpV(1, 1)})
 	shpWantShape(t, "Expand keeps", out[0], tensor.Float32, "batch,1")
-	out = shpMustInfer(t, "Expand", 13, 1, []TypeShape{shpF("batch,1"), Ranked(tensor.Int64, shpS("3"))})
+	out = shpMustInfer(t, "Expand", 13, 1, []TypeShape{shpF("batch,1"), Ranked(tensor.Int64, testShape("3"))})
 	shpWantShape(t, "Expand unknown", out[0], tensor.Float32, "?,?,?")
-	_, err := shpInfer("Expand", 13, 1, []TypeShape{shpF("3,2"), shpV(3, 4)})
+	_, err := testInfer("", "Expand", 13, 1, []TypeShape{shpF("3,2"), shpV(3, 4)})
 	shpWantErr(t, "Expand incompatible", err, ErrShapeMismatch)
-	_, err = shpInfer("Expand", 13, 1, []TypeShape{shpF("3"), shpV(-1)})
+	_, err = testInfer("", "Expand", 13, 1, []TypeShape{shpF("3"), shpV(-1)})
 	shpWantErr(t, "Expand negative", err, ErrInvalidNode)
 
 	out = shpMustInfer(t, "Tile", 13, 1, []TypeShape{shpF("batch,2,5"), shpV(1, 3, 0)})
 	shpWantShape(t, "Tile", out[0], tensor.Float32, "batch,6,0")
-	_, err = shpInfer("Tile", 13, 1, []TypeShape{shpF("2,2"), shpV(1)})
+	_, err = testInfer("", "Tile", 13, 1, []TypeShape{shpF("2,2"), shpV(1)})
 	shpWantErr(t, "Tile wrong length", err, ErrInvalidNode)
-	_, err = shpInfer("Tile", 13, 1, []TypeShape{shpF("2"), shpV(-1)})
+	_, err = testInfer("", "Tile", 13, 1, []TypeShape{shpF("2"), shpV(-1)})
 	shpWantErr(t, "Tile negative", err, ErrInvalidNode)
 
 	out = shpMustInfer(t, "Pad", 13, 1, []TypeShape{shpF("batch,3,4"), shpV(0, 1, -1, 0, 1, 2)})
 	shpWantShape(t, "Pad", out[0], tensor.Float32, "batch,5,5")
 	out = shpMustInfer(t, "Pad", 18, 1, []TypeShape{shpF("batch,3,4"), shpV(2, 2), shpAbsent, shpV(-1)})
 	shpWantShape(t, "Pad axes", out[0], tensor.Float32, "batch,3,8")
-	out = shpMustInfer(t, "Pad", 2, 1, []TypeShape{shpF("3,4")}, shpAInts("pads", 1, 1, 1, 1), shpAStr("mode", "reflect"))
+	out = shpMustInfer(t, "Pad", 2, 1, []TypeShape{shpF("3,4")}, attrInts("pads", 1, 1, 1, 1), attrStr("mode", "reflect"))
 	shpWantShape(t, "Pad 2", out[0], tensor.Float32, "5,6")
-	_, err = shpInfer("Pad", 13, 1, []TypeShape{shpF("3,4"), shpV(0, -3, 0, -2)})
+	_, err = testInfer("", "Pad", 13, 1, []TypeShape{shpF("3,4"), shpV(0, -3, 0, -2)})
 	shpWantErr(t, "Pad crop too much", err, ErrShapeMismatch)
-	_, err = shpInfer("Pad", 13, 1, []TypeShape{shpF("3,4"), shpV(0, 1)})
+	_, err = testInfer("", "Pad", 13, 1, []TypeShape{shpF("3,4"), shpV(0, 1)})
 	shpWantErr(t, "Pad wrong length", err, ErrInvalidNode)
-	_, err = shpInfer("Pad", 13, 1, []TypeShape{shpF("3,4"), shpV(0, 0, 0, 0)}, shpAStr("mode", "mirror"))
+	_, err = testInfer("", "Pad", 13, 1, []TypeShape{shpF("3,4"), shpV(0, 0, 0, 0)}, attrStr("mode", "mirror"))
 	shpWantErr(t, "Pad unknown mode", err, ErrInvalidNode)
-	_, err = shpInfer("Pad", 18, 1, []TypeShape{shpF("3,4"), shpV(0, 0, 0, 0)}, shpAStr("mode", "wrap"))
+	_, err = testInfer("", "Pad", 18, 1, []TypeShape{shpF("3,4"), shpV(0, 0, 0, 0)}, attrStr("mode", "wrap"))
 	shpWantErr(t, "Pad wrap before 19", err, ErrInvalidNode)
-	_, err = shpInfer("Pad", 19, 1, []TypeShape{shpF("0,4"), shpV(1, 0, 0, 0)}, shpAStr("mode", "edge"))
+	_, err = testInfer("", "Pad", 19, 1, []TypeShape{shpF("0,4"), shpV(1, 0, 0, 0)}, attrStr("mode", "edge"))
 	shpWantErr(t, "Pad edge of an empty axis", err, ErrShapeMismatch)
 
-	out = shpMustInfer(t, "DepthToSpace", 13, 1, []TypeShape{shpF("batch,8,3,h")}, shpAInt("blocksize", 2), shpAStr("mode", "CRD"))
+	out = shpMustInfer(t, "DepthToSpace", 13, 1, []TypeShape{shpF("batch,8,3,h")}, attrInt("blocksize", 2), attrStr("mode", "CRD"))
 	shpWantShape(t, "DepthToSpace", out[0], tensor.Float32, "batch,2,6,?")
-	_, err = shpInfer("DepthToSpace", 13, 1, []TypeShape{shpF("1,6,3,3")}, shpAInt("blocksize", 2))
+	_, err = testInfer("", "DepthToSpace", 13, 1, []TypeShape{shpF("1,6,3,3")}, attrInt("blocksize", 2))
 	shpWantErr(t, "DepthToSpace channels", err, ErrShapeMismatch)
-	_, err = shpInfer("DepthToSpace", 13, 1, []TypeShape{shpF("1,8,3,3")}, shpAInt("blocksize", 0))
+	_, err = testInfer("", "DepthToSpace", 13, 1, []TypeShape{shpF("1,8,3,3")}, attrInt("blocksize", 0))
 	shpWantErr(t, "DepthToSpace blocksize 0", err, ErrInvalidNode)
-	_, err = shpInfer("DepthToSpace", 13, 1, []TypeShape{shpF("1,8,3,3")}, shpAInt("blocksize", 2), shpAStr("mode", "RDC"))
+	_, err = testInfer("", "DepthToSpace", 13, 1, []TypeShape{shpF("1,8,3,3")}, attrInt("blocksize", 2), attrStr("mode", "RDC"))
 	shpWantErr(t, "DepthToSpace mode", err, ErrInvalidNode)
-	out = shpMustInfer(t, "SpaceToDepth", 13, 1, []TypeShape{shpF("batch,3,4,6")}, shpAInt("blocksize", 2))
+	out = shpMustInfer(t, "SpaceToDepth", 13, 1, []TypeShape{shpF("batch,3,4,6")}, attrInt("blocksize", 2))
 	shpWantShape(t, "SpaceToDepth", out[0], tensor.Float32, "batch,12,2,3")
-	_, err = shpInfer("SpaceToDepth", 13, 1, []TypeShape{shpF("1,3,4,5")}, shpAInt("blocksize", 2))
+	_, err = testInfer("", "SpaceToDepth", 13, 1, []TypeShape{shpF("1,3,4,5")}, attrInt("blocksize", 2))
 	shpWantErr(t, "SpaceToDepth width", err, ErrShapeMismatch)
-	_, err = shpInfer("SpaceToDepth", 13, 1, []TypeShape{shpF("1,3,4")}, shpAInt("blocksize", 2))
+	_, err = testInfer("", "SpaceToDepth", 13, 1, []TypeShape{shpF("1,3,4")}, attrInt("blocksize", 2))
 	shpWantErr(t, "SpaceToDepth rank", err, ErrInvalidNode)
 
 	out = shpMustInfer(t, "Trilu", 14, 1, []TypeShape{shpF("batch,3,4"), shpAbsent})
 	shpWantShape(t, "Trilu", out[0], tensor.Float32, "batch,3,4")
-	_, err = shpInfer("Trilu", 14, 1, []TypeShape{shpF("4")})
+	_, err = testInfer("", "Trilu", 14, 1, []TypeShape{shpF("4")})
 	shpWantErr(t, "Trilu rank 1", err, ErrInvalidNode)
 }
 
 func TestShpInferIndexing(t *testing.T) {
-	i64 := func(s string) TypeShape { return Ranked(tensor.Int64, shpS(s)) }
-	out := shpMustInfer(t, "Gather", 13, 1, []TypeShape{shpF("batch,5,7"), i64("2,3")}, shpAInt("axis", 1))
+	i64 := func(s string) TypeShape { return Ranked(tensor.Int64, testShape(s)) }
+	out := shpMustInfer(t, "Gather", 13, 1, []TypeShape{shpF("batch,5,7"), i64("2,3")}, attrInt("axis", 1))
 	shpWantShape(t, "Gather", out[0], tensor.Float32, "batch,2,3,7")
-	out = shpMustInfer(t, "Gather", 13, 1, []TypeShape{shpF("batch,5"), i64("")}, shpAInt("axis", -1))
+	out = shpMustInfer(t, "Gather", 13, 1, []TypeShape{shpF("batch,5"), i64("")}, attrInt("axis", -1))
 	shpWantShape(t, "Gather scalar index", out[0], tensor.Float32, "batch")
-	_, err := shpInfer("Gather", 13, 1, []TypeShape{shpF(""), i64("")})
+	_, err := testInfer("", "Gather", 13, 1, []TypeShape{shpF(""), i64("")})
 	shpWantErr(t, "Gather from a scalar", err, ErrInvalidNode)
-	_, err = shpInfer("Gather", 13, 1, []TypeShape{shpF("3"), Of(tensor.Float32)})
+	_, err = testInfer("", "Gather", 13, 1, []TypeShape{shpF("3"), Of(tensor.Float32)})
 	shpWantErr(t, "Gather float indices", err, ErrInvalidNode)
-	_, err = shpInfer("Gather", 13, 1, []TypeShape{shpF("3"), i64("")}, shpAInt("axis", 1))
+	_, err = testInfer("", "Gather", 13, 1, []TypeShape{shpF("3"), i64("")}, attrInt("axis", 1))
 	shpWantErr(t, "Gather axis", err, ErrInvalidNode)
 
-	out = shpMustInfer(t, "GatherElements", 13, 1, []TypeShape{shpF("3,4"), i64("3,2")}, shpAInt("axis", 1))
+	out = shpMustInfer(t, "GatherElements", 13, 1, []TypeShape{shpF("3,4"), i64("3,2")}, attrInt("axis", 1))
 	shpWantShape(t, "GatherElements", out[0], tensor.Float32, "3,2")
-	_, err = shpInfer("GatherElements", 13, 1, []TypeShape{shpF("3,4"), i64("3")})
+	_, err = testInfer("", "GatherElements", 13, 1, []TypeShape{shpF("3,4"), i64("3")})
 	shpWantErr(t, "GatherElements rank", err, ErrShapeMismatch)
-	_, err = shpInfer("GatherElements", 13, 1, []TypeShape{shpF("3,4"), i64("3,5")})
+	_, err = testInfer("", "GatherElements", 13, 1, []TypeShape{shpF("3,4"), i64("3,5")})
 	shpWantErr(t, "GatherElements larger", err, ErrShapeMismatch)
 
 	for _, c := range []struct {
@@ -565,47 +505,47 @@ func TestShpInferIndexing(t *testing.T) {
 		{"2,2,2", "2,1", 1, "2,2"},
 		{"batch,5,6", "batch,3,1", 1, "batch,3,6"},
 	} {
-		out := shpMustInfer(t, "GatherND", 13, 1, []TypeShape{shpF(c.data), i64(c.idx)}, shpAInt("batch_dims", c.b))
+		out := shpMustInfer(t, "GatherND", 13, 1, []TypeShape{shpF(c.data), i64(c.idx)}, attrInt("batch_dims", c.b))
 		shpWantShape(t, "GatherND", out[0], tensor.Float32, c.want)
 	}
-	_, err = shpInfer("GatherND", 13, 1, []TypeShape{shpF("2,2"), i64("1,3")})
+	_, err = testInfer("", "GatherND", 13, 1, []TypeShape{shpF("2,2"), i64("1,3")})
 	shpWantErr(t, "GatherND tuple too long", err, ErrInvalidNode)
-	_, err = shpInfer("GatherND", 13, 1, []TypeShape{shpF("2,2"), i64("2,1")}, shpAInt("batch_dims", 2))
+	_, err = testInfer("", "GatherND", 13, 1, []TypeShape{shpF("2,2"), i64("2,1")}, attrInt("batch_dims", 2))
 	shpWantErr(t, "GatherND batch_dims", err, ErrInvalidNode)
-	_, err = shpInfer("GatherND", 13, 1, []TypeShape{shpF("2,2"), i64("3,1")}, shpAInt("batch_dims", 1))
+	_, err = testInfer("", "GatherND", 13, 1, []TypeShape{shpF("2,2"), i64("3,1")}, attrInt("batch_dims", 1))
 	shpWantErr(t, "GatherND batch mismatch", err, ErrShapeMismatch)
 
-	out = shpMustInfer(t, "ScatterElements", 18, 1, []TypeShape{shpF("batch,4"), i64("2,2"), shpF("2,2")}, shpAStr("reduction", "max"))
+	out = shpMustInfer(t, "ScatterElements", 18, 1, []TypeShape{shpF("batch,4"), i64("2,2"), shpF("2,2")}, attrStr("reduction", "max"))
 	shpWantShape(t, "ScatterElements", out[0], tensor.Float32, "batch,4")
-	_, err = shpInfer("ScatterElements", 16, 1, []TypeShape{shpF("3,4"), i64("2,2"), shpF("2,2")}, shpAStr("reduction", "max"))
+	_, err = testInfer("", "ScatterElements", 16, 1, []TypeShape{shpF("3,4"), i64("2,2"), shpF("2,2")}, attrStr("reduction", "max"))
 	shpWantErr(t, "ScatterElements max before 18", err, ErrInvalidNode)
-	_, err = shpInfer("ScatterElements", 18, 1, []TypeShape{shpF("3,4"), i64("2,2"), shpF("2,3")})
+	_, err = testInfer("", "ScatterElements", 18, 1, []TypeShape{shpF("3,4"), i64("2,2"), shpF("2,3")})
 	shpWantErr(t, "ScatterElements updates", err, ErrShapeMismatch)
-	_, err = shpInfer("ScatterElements", 18, 1, []TypeShape{shpF("3,4"), i64("2,2"), shpF("2,2")}, shpAStr("reduction", "sum"))
+	_, err = testInfer("", "ScatterElements", 18, 1, []TypeShape{shpF("3,4"), i64("2,2"), shpF("2,2")}, attrStr("reduction", "sum"))
 	shpWantErr(t, "ScatterElements reduction", err, ErrInvalidNode)
 	out = shpMustInfer(t, "Scatter", 10, 1, []TypeShape{shpF("3,4"), i64("2,2"), shpF("2,2")})
 	shpWantShape(t, "Scatter", out[0], tensor.Float32, "3,4")
-	out = shpMustInfer(t, "ScatterND", 16, 1, []TypeShape{shpF("4,4,4"), i64("2,1"), shpF("2,4,4")}, shpAStr("reduction", "mul"))
+	out = shpMustInfer(t, "ScatterND", 16, 1, []TypeShape{shpF("4,4,4"), i64("2,1"), shpF("2,4,4")}, attrStr("reduction", "mul"))
 	shpWantShape(t, "ScatterND", out[0], tensor.Float32, "4,4,4")
-	_, err = shpInfer("ScatterND", 16, 1, []TypeShape{shpF("4,4,4"), i64("2,1"), shpF("2,4")})
+	_, err = testInfer("", "ScatterND", 16, 1, []TypeShape{shpF("4,4,4"), i64("2,1"), shpF("2,4")})
 	shpWantErr(t, "ScatterND updates", err, ErrShapeMismatch)
 
 	depth := Known(tensor.Scalar(int64(10)))
-	vals := Ranked(tensor.Float32, shpS("2"))
+	vals := Ranked(tensor.Float32, testShape("2"))
 	out = shpMustInfer(t, "OneHot", 11, 1, []TypeShape{i64("batch,3"), depth, vals})
 	shpWantShape(t, "OneHot", out[0], tensor.Float32, "batch,3,10")
-	out = shpMustInfer(t, "OneHot", 11, 1, []TypeShape{i64("batch,3"), Of(tensor.Float32), vals}, shpAInt("axis", 0))
+	out = shpMustInfer(t, "OneHot", 11, 1, []TypeShape{i64("batch,3"), Of(tensor.Float32), vals}, attrInt("axis", 0))
 	shpWantShape(t, "OneHot unknown depth", out[0], tensor.Float32, "?,batch,3")
-	_, err = shpInfer("OneHot", 11, 1, []TypeShape{i64("3"), Known(tensor.Scalar(int64(0))), vals})
+	_, err = testInfer("", "OneHot", 11, 1, []TypeShape{i64("3"), Known(tensor.Scalar(int64(0))), vals})
 	shpWantErr(t, "OneHot depth 0", err, ErrInvalidNode)
-	_, err = shpInfer("OneHot", 11, 1, []TypeShape{i64("3"), depth, Ranked(tensor.Float32, shpS("3"))})
+	_, err = testInfer("", "OneHot", 11, 1, []TypeShape{i64("3"), depth, Ranked(tensor.Float32, testShape("3"))})
 	shpWantErr(t, "OneHot values", err, ErrInvalidNode)
-	_, err = shpInfer("OneHot", 11, 1, []TypeShape{i64("3"), depth, vals}, shpAInt("axis", 2))
+	_, err = testInfer("", "OneHot", 11, 1, []TypeShape{i64("3"), depth, vals}, attrInt("axis", 2))
 	shpWantErr(t, "OneHot axis", err, ErrInvalidNode)
 }
 
 func TestShpInferConstants(t *testing.T) {
-	out := shpMustInfer(t, "Constant", 13, 1, nil, shpAInts("value_ints", 1, 2, 3))
+	out := shpMustInfer(t, "Constant", 13, 1, nil, attrInts("value_ints", 1, 2, 3))
 	if out[0].Value == nil || out[0].DType != tensor.Int64 || out[0].Shape.String() != "3" {
 		t.Errorf("Constant value_ints: %v %v", out[0], out[0].Value)
 	}
@@ -622,15 +562,15 @@ func TestShpInferConstants(t *testing.T) {
 	if out[0].Value != v {
 		t.Errorf("Constant value: %v", out[0])
 	}
-	_, err := shpInfer("Constant", 13, 1, nil)
+	_, err := testInfer("", "Constant", 13, 1, nil)
 	shpWantErr(t, "Constant without value", err, ErrInvalidNode)
-	_, err = shpInfer("Constant", 13, 1, nil, shpAInt("value_int", 1), shpAInts("value_ints", 1))
+	_, err = testInfer("", "Constant", 13, 1, nil, attrInt("value_int", 1), attrInts("value_ints", 1))
 	shpWantErr(t, "Constant with two values", err, ErrInvalidNode)
-	_, err = shpInfer("Constant", 13, 1, nil, &ir.Attribute{Name: "sparse_value", Type: ir.AttrSparseTensor})
+	_, err = testInfer("", "Constant", 13, 1, nil, &ir.Attribute{Name: "sparse_value", Type: ir.AttrSparseTensor})
 	if err == nil || !strings.Contains(err.Error(), "sparse_value is not supported") {
 		t.Errorf("Constant sparse_value: %v", err)
 	}
-	_, err = shpInfer("Constant", 11, 1, nil, shpAInt("value_int", 1))
+	_, err = testInfer("", "Constant", 11, 1, nil, attrInt("value_int", 1))
 	shpWantErr(t, "Constant value_int at opset 11", err, ErrInvalidNode)
 
 	out = shpMustInfer(t, "ConstantOfShape", 9, 1, []TypeShape{shpV(2, 3)})
@@ -638,14 +578,14 @@ func TestShpInferConstants(t *testing.T) {
 	iv := tensor.Must(tensor.FromSlice([]int32{7}, 1))
 	out = shpMustInfer(t, "ConstantOfShape", 20, 1, []TypeShape{shpV()}, &ir.Attribute{Name: "value", Type: ir.AttrTensor, Tensor: iv})
 	shpWantShape(t, "ConstantOfShape int32 scalar", out[0], tensor.Int32, "")
-	out = shpMustInfer(t, "ConstantOfShape", 20, 1, []TypeShape{Ranked(tensor.Int64, shpS("3"))})
+	out = shpMustInfer(t, "ConstantOfShape", 20, 1, []TypeShape{Ranked(tensor.Int64, testShape("3"))})
 	shpWantShape(t, "ConstantOfShape unknown", out[0], tensor.Float32, "?,?,?")
-	_, err = shpInfer("ConstantOfShape", 20, 1, []TypeShape{shpV(2, -1)})
+	_, err = testInfer("", "ConstantOfShape", 20, 1, []TypeShape{shpV(2, -1)})
 	shpWantErr(t, "ConstantOfShape negative", err, ErrInvalidNode)
-	_, err = shpInfer("ConstantOfShape", 20, 1, []TypeShape{shpV(1<<30, 1<<30, 1<<30)})
+	_, err = testInfer("", "ConstantOfShape", 20, 1, []TypeShape{shpV(1<<30, 1<<30, 1<<30)})
 	shpWantErr(t, "ConstantOfShape huge", err, ErrInvalidNode)
 	two := tensor.Must(tensor.FromSlice([]float32{1, 2}, 2))
-	_, err = shpInfer("ConstantOfShape", 20, 1, []TypeShape{shpV(2)}, &ir.Attribute{Name: "value", Type: ir.AttrTensor, Tensor: two})
+	_, err = testInfer("", "ConstantOfShape", 20, 1, []TypeShape{shpV(2)}, &ir.Attribute{Name: "value", Type: ir.AttrTensor, Tensor: two})
 	shpWantErr(t, "ConstantOfShape two values", err, ErrInvalidNode)
 
 	sc := func(v any) TypeShape {
@@ -672,20 +612,20 @@ func TestShpInferConstants(t *testing.T) {
 		out := shpMustInfer(t, "Range", 11, 1, []TypeShape{sc(c.s), sc(c.l), sc(c.d)})
 		shpWantShape(t, "Range", out[0], out[0].DType, c.want)
 	}
-	_, err = shpInfer("Range", 11, 1, []TypeShape{sc(int32(0)), sc(int32(5)), sc(int32(0))})
+	_, err = testInfer("", "Range", 11, 1, []TypeShape{sc(int32(0)), sc(int32(5)), sc(int32(0))})
 	shpWantErr(t, "Range delta 0", err, ErrInvalidNode)
-	_, err = shpInfer("Range", 11, 1, []TypeShape{sc(int64(0)), sc(int64(math.MaxInt64)), sc(int64(1))})
+	_, err = testInfer("", "Range", 11, 1, []TypeShape{sc(int64(0)), sc(int64(math.MaxInt64)), sc(int64(1))})
 	shpWantErr(t, "Range too long", err, ErrInvalidNode)
-	_, err = shpInfer("Range", 11, 1, []TypeShape{sc(int32(0)), sc(int64(5)), sc(int32(1))})
+	_, err = testInfer("", "Range", 11, 1, []TypeShape{sc(int32(0)), sc(int64(5)), sc(int32(1))})
 	shpWantErr(t, "Range mixed types", err, ErrInvalidNode)
 	out = shpMustInfer(t, "Range", 11, 1, []TypeShape{Of(tensor.Float32), sc(float32(5)), sc(float32(1))})
 	shpWantShape(t, "Range unknown", out[0], tensor.Float32, "?")
 
-	out = shpMustInfer(t, "EyeLike", 9, 1, []TypeShape{shpF("batch,4")}, shpAInt("dtype", int64(tensor.Int32)))
+	out = shpMustInfer(t, "EyeLike", 9, 1, []TypeShape{shpF("batch,4")}, attrInt("dtype", int64(tensor.Int32)))
 	shpWantShape(t, "EyeLike", out[0], tensor.Int32, "batch,4")
-	_, err = shpInfer("EyeLike", 9, 1, []TypeShape{shpF("4")})
+	_, err = testInfer("", "EyeLike", 9, 1, []TypeShape{shpF("4")})
 	shpWantErr(t, "EyeLike 1-D", err, ErrInvalidNode)
-	_, err = shpInfer("EyeLike", 9, 1, []TypeShape{shpF("4,4")}, shpAInt("dtype", int64(tensor.String)))
+	_, err = testInfer("", "EyeLike", 9, 1, []TypeShape{shpF("4,4")}, attrInt("dtype", int64(tensor.String)))
 	shpWantErr(t, "EyeLike string", err, ErrInvalidNode)
 }
 
@@ -722,11 +662,11 @@ func TestShpInferIdentityDropout(t *testing.T) {
 	if out[0].Value == nil {
 		t.Errorf("Dropout 6 (the identity before opset 12, as in ONNX Runtime) does not pass the value through")
 	}
-	_, err := shpInfer("Dropout", 13, 2, []TypeShape{shpF("2"), shpAbsent, Known(tensor.Scalar(int64(1)))})
+	_, err := testInfer("", "Dropout", 13, 2, []TypeShape{shpF("2"), shpAbsent, Known(tensor.Scalar(int64(1)))})
 	shpWantErr(t, "Dropout training_mode not bool", err, ErrInvalidNode)
-	_, err = shpInfer("Dropout", 13, 1, []TypeShape{shpF("2"), Known(tensor.Scalar(float32(1)))})
+	_, err = testInfer("", "Dropout", 13, 1, []TypeShape{shpF("2"), Known(tensor.Scalar(float32(1)))})
 	shpWantErr(t, "Dropout ratio 1", err, ErrInvalidNode)
-	_, err = shpInfer("Dropout", 13, 1, []TypeShape{Of(tensor.Int64, 2)})
+	_, err = testInfer("", "Dropout", 13, 1, []TypeShape{Of(tensor.Int64, 2)})
 	shpWantErr(t, "Dropout int", err, ErrInvalidNode)
 }
 

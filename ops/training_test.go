@@ -10,9 +10,9 @@ import (
 
 func TestTrnInfer(t *testing.T) {
 	r, tt := Of(tensor.Float32), Of(tensor.Int64)
-	x1 := Ranked(tensor.Float32, w2dShape("N,3"))
+	x1 := Ranked(tensor.Float32, testShape("N,3"))
 	x2 := Of(tensor.Float64, 5)
-	mom := []*ir.Attribute{w2dAFloat("alpha", 0.9), w2dAFloat("beta", 0.1), w2dAStr("mode", "nesterov"), w2dAFloat("norm_coefficient", 0)}
+	mom := []*ir.Attribute{attrFloat("alpha", 0.9), attrFloat("beta", 0.1), attrStr("mode", "nesterov"), attrFloat("norm_coefficient", 0)}
 	for _, c := range []struct {
 		op    string
 		in    []TypeShape
@@ -22,19 +22,19 @@ func TestTrnInfer(t *testing.T) {
 		{"Adagrad", []TypeShape{r, tt, x1, x1, x1}, nil, []TypeShape{x1, x1}},
 		// Unknown shapes of G and states are accepted; the outputs of
 		// each tensor take the best known of its inputs' shapes.
-		{"Adagrad", []TypeShape{r, tt, Unranked(tensor.Float32), Ranked(tensor.Float64, w2dShape("?")), x1, x2,
-			Ranked(tensor.Float32, w2dShape("?,?")), Ranked(tensor.Float64, w2dShape("?"))}, nil,
+		{"Adagrad", []TypeShape{r, tt, Unranked(tensor.Float32), Ranked(tensor.Float64, testShape("?")), x1, x2,
+			Ranked(tensor.Float32, testShape("?,?")), Ranked(tensor.Float64, testShape("?"))}, nil,
 			[]TypeShape{x1, x2, x1, x2}},
-		{"Momentum", []TypeShape{r, tt, Ranked(tensor.Float32, w2dShape("?,4")), Ranked(tensor.Float32, w2dShape("N,?")),
-			Ranked(tensor.Float32, w2dShape("2,?"))}, mom,
-			[]TypeShape{Ranked(tensor.Float32, w2dShape("2,4")), Ranked(tensor.Float32, w2dShape("2,4"))}},
+		{"Momentum", []TypeShape{r, tt, Ranked(tensor.Float32, testShape("?,4")), Ranked(tensor.Float32, testShape("N,?")),
+			Ranked(tensor.Float32, testShape("2,?"))}, mom,
+			[]TypeShape{Ranked(tensor.Float32, testShape("2,4")), Ranked(tensor.Float32, testShape("2,4"))}},
 		{"Momentum", []TypeShape{Of(tensor.Float64, 1), tt, x2, x2, x2}, mom, []TypeShape{x2, x2}},
-		{"Adam", []TypeShape{r, Ranked(tensor.Int64, w2dShape("")), x2, x1, x2, x1, x2, x1, x2, x1}, nil,
+		{"Adam", []TypeShape{r, Ranked(tensor.Int64, testShape("")), x2, x1, x2, x1, x2, x1, x2, x1}, nil,
 			[]TypeShape{x2, x1, x2, x1, x2, x1}},
 	} {
 		l, _ := TrainingLayout(c.op)
 		k := (len(c.in) - 2) / l.In
-		out, err := w2dInfer(TrainingDomain, c.op, 1, k*len(l.OutFrom), c.in, c.attrs...)
+		out, err := testInfer(TrainingDomain, c.op, 1, k*len(l.OutFrom), c.in, c.attrs...)
 		if err != nil {
 			t.Fatalf("%s %v: %v", c.op, c.in, err)
 		}
@@ -42,7 +42,7 @@ func TestTrnInfer(t *testing.T) {
 			t.Fatalf("%s: %d outputs, want %d", c.op, len(out), len(c.want))
 		}
 		for i := range out {
-			w2dWant(t, c.op, out[i], c.want[i])
+			testWant(t, c.op, out[i], c.want[i])
 		}
 	}
 	// The schemas live in the training domain only, at opset 1.
@@ -58,7 +58,7 @@ func TestTrnInfer(t *testing.T) {
 
 func TestTrnInferErrors(t *testing.T) {
 	r, tt, x := Of(tensor.Float32), Of(tensor.Int64), Of(tensor.Float32, 2)
-	mom := []*ir.Attribute{w2dAFloat("alpha", 0.9), w2dAFloat("beta", 0.1), w2dAStr("mode", "standard"), w2dAFloat("norm_coefficient", 0)}
+	mom := []*ir.Attribute{attrFloat("alpha", 0.9), attrFloat("beta", 0.1), attrStr("mode", "standard"), attrFloat("norm_coefficient", 0)}
 	for _, c := range []struct {
 		name  string
 		op    string
@@ -77,18 +77,18 @@ func TestTrnInferErrors(t *testing.T) {
 		{"X int", "Adagrad", 2, []TypeShape{r, tt, Of(tensor.Int32, 2), Of(tensor.Int32, 2), Of(tensor.Int32, 2)}, nil},
 		{"G dtype", "Adagrad", 2, []TypeShape{r, tt, x, Of(tensor.Float64, 2), x}, nil},
 		{"G absent", "Adagrad", 2, []TypeShape{r, tt, x, {Absent: true}, x}, nil},
-		{"mode", "Momentum", 2, []TypeShape{r, tt, x, x, x}, append([]*ir.Attribute{w2dAStr("mode", "fast")}, mom...)},
+		{"mode", "Momentum", 2, []TypeShape{r, tt, x, x, x}, append([]*ir.Attribute{attrStr("mode", "fast")}, mom...)},
 		{"momentum attrs", "Momentum", 2, []TypeShape{r, tt, x, x, x}, mom[:3]},
 	} {
-		if _, err := w2dInfer(TrainingDomain, c.op, 1, c.nOut, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
+		if _, err := testInfer(TrainingDomain, c.op, 1, c.nOut, c.in, c.attrs...); !errors.Is(err, ErrInvalidNode) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode", c.name, err)
 		}
 	}
-	_, err := w2dInfer(TrainingDomain, "Adam", 1, 3, []TypeShape{r, tt, x, Of(tensor.Float32, 3), x, x})
+	_, err := testInfer(TrainingDomain, "Adam", 1, 3, []TypeShape{r, tt, x, Of(tensor.Float32, 3), x, x})
 	if !errors.Is(err, ErrShapeMismatch) {
 		t.Errorf("G shape: err = %v, want ErrShapeMismatch", err)
 	}
-	_, err = w2dInfer(TrainingDomain, "Adam", 1, 3, []TypeShape{r, tt, x, x, x, Of(tensor.Float32, 2, 1)})
+	_, err = testInfer(TrainingDomain, "Adam", 1, 3, []TypeShape{r, tt, x, x, x, Of(tensor.Float32, 2, 1)})
 	if !errors.Is(err, ErrShapeMismatch) {
 		t.Errorf("H rank: err = %v, want ErrShapeMismatch", err)
 	}

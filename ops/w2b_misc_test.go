@@ -3,24 +3,19 @@ package ops
 import (
 	"testing"
 
-	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/tensor"
 )
 
-func w2bAttrFloat(name string, v float32) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrFloat, Float: v}
-}
-
 func TestW2bMiscInferShrink(t *testing.T) {
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float16, tensor.Int8, tensor.Uint64} {
-		got, err := nnInfer("Shrink", 9, 1, []TypeShape{selTS(dt, "N,3")}, w2bAttrFloat("lambd", 1))
+		got, err := testInfer("", "Shrink", 9, 1, []TypeShape{selTS(dt, "N,3")}, attrFloat("lambd", 1))
 		nnWantShapes(t, "Shrink "+dt.String(), got, err, "N,3")
 		if err == nil && got[0].DType != dt {
 			t.Errorf("Shrink: output %v, want %v", got[0].DType, dt)
 		}
 	}
 	for _, dt := range []tensor.DType{tensor.Bool, tensor.String} {
-		_, err := nnInfer("Shrink", 9, 1, []TypeShape{selTS(dt, "3")})
+		_, err := testInfer("", "Shrink", 9, 1, []TypeShape{selTS(dt, "3")})
 		selWantInvalid(t, "Shrink "+dt.String(), err)
 	}
 	if d := LookupSchema("", "Shrink", 9).Attr("lambd"); d.Default != float32(0.5) {
@@ -33,12 +28,12 @@ func TestW2bMiscInferDet(t *testing.T) {
 		{"3,3", ""}, {"B,4,4", "B"}, {"2,5,?,M", "2,5"}, {"*", "*"}, {"0,0", ""},
 	} {
 		for _, opset := range []int64{11, 22} {
-			got, err := nnInfer("Det", opset, 1, []TypeShape{selTS(tensor.Float64, c.in)})
+			got, err := testInfer("", "Det", opset, 1, []TypeShape{selTS(tensor.Float64, c.in)})
 			nnWantShapes(t, "Det "+c.in, got, err, c.want)
 		}
 	}
 	for _, c := range []TypeShape{selTS(tensor.Float32, "3,4"), selTS(tensor.Float32, "3"), selTS(tensor.Int32, "2,2")} {
-		_, err := nnInfer("Det", 11, 1, []TypeShape{c})
+		_, err := testInfer("", "Det", 11, 1, []TypeShape{c})
 		selWantInvalid(t, "Det "+c.String(), err)
 	}
 }

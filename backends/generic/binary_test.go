@@ -99,7 +99,7 @@ func TestElemIntDivMod(t *testing.T) {
 	wantDiv := []int32{-3, -3, 3, 3, 2, -1, 0, math.MinInt32} // MinInt32 / -1 wraps, as in two's complement
 	mod := tensor.Data[int32](elemMustEval(t, "Mod", 13, nil, elemT(a, 8), elemT(b, 8)))
 	wantMod := []int32{1, -1, -1, 1, 0, 2, 0, 0} // sign of the divisor
-	fmod := tensor.Data[int32](elemMustEval(t, "Mod", 13, []*ir.Attribute{elemAttrI("fmod", 1)}, elemT(a, 8), elemT(b, 8)))
+	fmod := tensor.Data[int32](elemMustEval(t, "Mod", 13, []*ir.Attribute{attrInt("fmod", 1)}, elemT(a, 8), elemT(b, 8)))
 	wantFmod := []int32{-1, 1, -1, 1, 0, -2, 0, 0} // sign of the dividend
 	for i := range a {
 		if div[i] != wantDiv[i] || mod[i] != wantMod[i] || fmod[i] != wantFmod[i] {
@@ -137,7 +137,7 @@ func TestElemFmodFloat(t *testing.T) {
 	a := []float64{5.5, -5.5, 5.5, -4, inf, 3, 3, nan, 3}
 	b := []float64{2, 2, -2, 2, 2, 0, inf, 1, nan}
 	want := []float64{1.5, -1.5, 1.5, 0, nan, nan, 3, nan, nan}
-	fm := []*ir.Attribute{elemAttrI("fmod", 1)}
+	fm := []*ir.Attribute{attrInt("fmod", 1)}
 	got := tensor.Data[float64](elemMustEval(t, "Mod", 13, fm, elemT(a, len(a)), elemT(b, len(b))))
 	for i := range a {
 		if !elemClose(got[i], want[i], 0) {
@@ -226,8 +226,8 @@ func elemBinaryCaseMixed(t *testing.T, x, y *tensor.Tensor, want func(i int) flo
 func TestElemBitOps(t *testing.T) {
 	x := []uint8{1, 0x81, 0xff, 16}
 	s := []uint8{1, 1, 8, 4}
-	l := []*ir.Attribute{elemAttrS("direction", "LEFT")}
-	r := []*ir.Attribute{elemAttrS("direction", "RIGHT")}
+	l := []*ir.Attribute{attrStr("direction", "LEFT")}
+	r := []*ir.Attribute{attrStr("direction", "RIGHT")}
 	elemCheck(t, "LEFT", elemMustEval(t, "BitShift", 11, l, elemT(x, 4), elemT(s, 4)), elemT([]uint8{2, 2, 0, 0}, 4), 0)
 	elemCheck(t, "RIGHT", elemMustEval(t, "BitShift", 11, r, elemT(x, 4), elemT(s, 4)), elemT([]uint8{0, 0x40, 0, 1}, 4), 0)
 	elemCheck(t, "LEFT u64", elemMustEval(t, "BitShift", 11, l, elemT([]uint64{1, 3}, 2), tensor.Scalar(uint64(63))),
@@ -382,7 +382,7 @@ func TestElemLegacyBroadcast(t *testing.T) {
 		a[i] = float32(i)
 	}
 	b := []float32{100, 200, 300}
-	attrs := []*ir.Attribute{elemAttrI("broadcast", 1), elemAttrI("axis", 1)}
+	attrs := []*ir.Attribute{attrInt("broadcast", 1), attrInt("axis", 1)}
 	got := tensor.Data[float32](elemMustEval(t, "Add", 6, attrs, elemT(a, 2, 3, 4), elemT(b, 3)))
 	for i, v := range got {
 		if w := a[i] + b[(i/4)%3]; v != w {

@@ -14,7 +14,7 @@ import (
 // elemCastTo casts x with Cast-to (opset 21) or fails the test.
 func elemCastTo(t *testing.T, x *tensor.Tensor, to tensor.DType) *tensor.Tensor {
 	t.Helper()
-	return elemMustEval(t, "Cast", 21, []*ir.Attribute{elemAttrI("to", int64(to))}, x)
+	return elemMustEval(t, "Cast", 21, []*ir.Attribute{attrInt("to", int64(to))}, x)
 }
 
 // elemCastTypes are every type Cast handles.
@@ -275,7 +275,7 @@ func TestElemCastStrings(t *testing.T) {
 	}
 	for _, bad := range []string{"abc", "", "1.2.3", "0x"} {
 		for _, to := range []tensor.DType{tensor.Float32, tensor.Int32, tensor.Bool} {
-			if _, err := elemEval("Cast", 13, []*ir.Attribute{elemAttrI("to", int64(to))}, elemT([]string{bad}, 1)); !errors.Is(err, ops.ErrInvalidNode) {
+			if _, err := elemEval("Cast", 13, []*ir.Attribute{attrInt("to", int64(to))}, elemT([]string{bad}, 1)); !errors.Is(err, ops.ErrInvalidNode) {
 				t.Errorf("%q -> %v: %v, want an error", bad, to, err)
 			}
 		}
@@ -320,7 +320,7 @@ func TestElemCastLike(t *testing.T) {
 	}
 	// float8 (17) and int4 (22) are valid targets no kernel stores.
 	for _, to := range []int64{17, 22} {
-		if _, err := elemEval("Cast", 21, []*ir.Attribute{elemAttrI("to", to)}, x); !errors.Is(err, ops.ErrUnsupportedOp) {
+		if _, err := elemEval("Cast", 21, []*ir.Attribute{attrInt("to", to)}, x); !errors.Is(err, ops.ErrUnsupportedOp) {
 			t.Errorf("Cast to %d: %v, want ErrUnsupportedOp", to, err)
 		}
 	}

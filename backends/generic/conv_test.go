@@ -30,9 +30,9 @@ func (c nnConvCase) String() string {
 }
 
 func (c nnConvCase) attrs() []*ir.Attribute {
-	a := []*ir.Attribute{nnAInts("strides", c.s...), nnAInts("dilations", c.d...), nnAInt("group", int64(c.g))}
+	a := []*ir.Attribute{nnAInts("strides", c.s...), nnAInts("dilations", c.d...), attrInt("group", int64(c.g))}
 	if c.autoPad != "" {
-		a = append(a, nnAString("auto_pad", c.autoPad))
+		a = append(a, attrStr("auto_pad", c.autoPad))
 	} else {
 		a = append(a, nnAInts("pads", c.pads...))
 	}
@@ -278,7 +278,7 @@ func nnRunConvCase(t *testing.T, r *rand.Rand, c nnConvCase, transposed bool, dt
 	} else {
 		ys, want = nnNaiveConv(c, xv, wv, bv)
 	}
-	out, err := nnEval(op, 22, 1, inputs, c.attrs()...)
+	out, err := evalNode("", op, 22, 1, inputs, c.attrs()...)
 	if err != nil {
 		t.Fatalf("%v: %v", c, err)
 	}
@@ -374,43 +374,43 @@ func TestNNConvEdgeSizes(t *testing.T) {
 func TestNNConvHandComputed(t *testing.T) {
 	x9 := nnF32([]int{1, 1, 3, 3}, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 	// 2x2 box filter.
-	out := nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 2, 2}, 1, 1, 1, 1)})
+	out := mustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 2, 2}, 1, 1, 1, 1)})
 	nnCheckF64(t, "box 2x2", out[0], []int{1, 1, 2, 2}, []float64{12, 16, 24, 28}, 0, 0)
 	// 3x3 box, pads 1, stride 2, bias 0.5.
-	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 1, 1, 1), nnF32([]int{1}, 0.5)},
+	out = mustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 1, 1, 1), nnF32([]int{1}, 0.5)},
 		nnAInts("pads", 1, 1, 1, 1), nnAInts("strides", 2, 2))
 	nnCheckF64(t, "box 3x3 s2 p1", out[0], []int{1, 1, 2, 2}, []float64{12.5, 16.5, 24.5, 28.5}, 0, 0)
 	// SAME_UPPER 2x2 on 3x3: total pad 1, at the end.
-	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 2, 2}, 1, 1, 1, 1)}, nnAString("auto_pad", "SAME_UPPER"))
+	out = mustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 2, 2}, 1, 1, 1, 1)}, attrStr("auto_pad", "SAME_UPPER"))
 	nnCheckF64(t, "same upper", out[0], []int{1, 1, 3, 3}, []float64{12, 16, 9, 24, 28, 15, 15, 17, 9}, 0, 0)
 	// SAME_LOWER: the pad goes first.
-	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 2, 2}, 1, 1, 1, 1)}, nnAString("auto_pad", "SAME_LOWER"))
+	out = mustEval(t, "Conv", 11, 1, []*tensor.Tensor{x9, nnF32([]int{1, 1, 2, 2}, 1, 1, 1, 1)}, attrStr("auto_pad", "SAME_LOWER"))
 	nnCheckF64(t, "same lower", out[0], []int{1, 1, 3, 3}, []float64{1, 3, 5, 5, 12, 16, 11, 24, 28}, 0, 0)
 	// 1-D, dilation 2: y[o] = x[o] - x[o+2].
-	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 5}, 1, 2, 3, 4, 5), nnF32([]int{1, 1, 2}, 1, -1)}, nnAInts("dilations", 2))
+	out = mustEval(t, "Conv", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 5}, 1, 2, 3, 4, 5), nnF32([]int{1, 1, 2}, 1, -1)}, nnAInts("dilations", 2))
 	nnCheckF64(t, "dilated", out[0], []int{1, 1, 3}, []float64{-2, -2, -2}, 0, 0)
 	// Two groups of one channel.
-	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{nnF32([]int{1, 2, 1, 1}, 3, 5), nnF32([]int{2, 1, 1, 1}, 2, 10)}, nnAInt("group", 2))
+	out = mustEval(t, "Conv", 11, 1, []*tensor.Tensor{nnF32([]int{1, 2, 1, 1}, 3, 5), nnF32([]int{2, 1, 1, 1}, 2, 10)}, attrInt("group", 2))
 	nnCheckF64(t, "groups", out[0], []int{1, 2, 1, 1}, []float64{6, 50}, 0, 0)
 	// ConvTranspose 1-D, stride 2: overlapping taps add.
-	out = nnMustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 2}, 1, 2), nnF32([]int{1, 1, 3}, 1, 1, 1)}, nnAInts("strides", 2))
+	out = mustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 2}, 1, 2), nnF32([]int{1, 1, 3}, 1, 1, 1)}, nnAInts("strides", 2))
 	nnCheckF64(t, "convT", out[0], []int{1, 1, 5}, []float64{1, 1, 3, 2, 2}, 0, 0)
 	// ... with pads 1 and output_padding 1.
-	out = nnMustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 2}, 1, 2), nnF32([]int{1, 1, 3}, 1, 1, 1)},
+	out = mustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 2}, 1, 2), nnF32([]int{1, 1, 3}, 1, 1, 1)},
 		nnAInts("strides", 2), nnAInts("pads", 1, 1), nnAInts("output_padding", 1))
 	nnCheckF64(t, "convT pads", out[0], []int{1, 1, 4}, []float64{1, 3, 2, 2}, 0, 0)
 	// output_shape 6 > full 5: pads 0 and -1, the last element is only bias.
-	out = nnMustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 2}, 1, 2), nnF32([]int{1, 1, 3}, 1, 1, 1), nnF32([]int{1}, 10)},
+	out = mustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{nnF32([]int{1, 1, 2}, 1, 2), nnF32([]int{1, 1, 3}, 1, 1, 1), nnF32([]int{1}, 10)},
 		nnAInts("strides", 2), nnAInts("output_shape", 6))
 	nnCheckF64(t, "convT output_shape", out[0], []int{1, 1, 6}, []float64{11, 11, 13, 12, 12, 10}, 0, 0)
 	// An empty spatial axis padded to one window: only the bias.
 	empty := tensor.Must(tensor.New(tensor.Float32, 1, 1, 0))
-	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{empty, nnF32([]int{2, 1, 1}, 1, 2), nnF32([]int{2}, 3, 4)}, nnAInts("pads", 1, 1))
+	out = mustEval(t, "Conv", 11, 1, []*tensor.Tensor{empty, nnF32([]int{2, 1, 1}, 1, 2), nnF32([]int{2}, 3, 4)}, nnAInts("pads", 1, 1))
 	nnCheckF64(t, "empty input", out[0], []int{1, 2, 2}, []float64{3, 3, 4, 4}, 0, 0)
 	// An empty batch.
-	out = nnMustEval(t, "Conv", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 3)), nnF32([]int{1, 2, 2}, 1, 2, 3, 4)})
+	out = mustEval(t, "Conv", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 3)), nnF32([]int{1, 2, 2}, 1, 2, 3, 4)})
 	nnCheckF64(t, "empty batch", out[0], []int{0, 1, 2}, nil, 0, 0)
-	out = nnMustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 3)), nnF32([]int{2, 1, 2}, 1, 2, 3, 4)})
+	out = mustEval(t, "ConvTranspose", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 3)), nnF32([]int{2, 1, 2}, 1, 2, 3, 4)})
 	nnCheckF64(t, "convT empty batch", out[0], []int{0, 1, 4}, nil, 0, 0)
 }
 
@@ -424,9 +424,9 @@ func TestNNConvErrors(t *testing.T) {
 		attrs  []*ir.Attribute
 	}{
 		{"weight channels", "Conv", []*tensor.Tensor{x, w(2, 3, 3, 3)}, nil},
-		{"weight channels x group", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInt("group", 2)}},
-		{"group not dividing M", "Conv", []*tensor.Tensor{x, w(3, 2, 3, 3)}, []*ir.Attribute{nnAInt("group", 2)}},
-		{"group 0", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInt("group", 0)}},
+		{"weight channels x group", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{attrInt("group", 2)}},
+		{"group not dividing M", "Conv", []*tensor.Tensor{x, w(3, 2, 3, 3)}, []*ir.Attribute{attrInt("group", 2)}},
+		{"group 0", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{attrInt("group", 0)}},
 		{"negative pads", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInts("pads", -1, 0, 0, 0)}},
 		{"pads length", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInts("pads", 1, 1)}},
 		{"zero stride", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInts("strides", 0, 1)}},
@@ -434,8 +434,8 @@ func TestNNConvErrors(t *testing.T) {
 		{"huge dilation", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInts("dilations", 1, 1<<30+1)}},
 		{"kernel larger than padded input", "Conv", []*tensor.Tensor{x, w(2, 4, 7, 3)}, []*ir.Attribute{nnAInts("pads", 0, 0, 1, 0)}},
 		{"dilated kernel larger than input", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInts("dilations", 3, 1)}},
-		{"VALID kernel larger than input", "Conv", []*tensor.Tensor{x, w(2, 4, 6, 3)}, []*ir.Attribute{nnAString("auto_pad", "VALID")}},
-		{"bad auto_pad", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAString("auto_pad", "SAME")}},
+		{"VALID kernel larger than input", "Conv", []*tensor.Tensor{x, w(2, 4, 6, 3)}, []*ir.Attribute{attrStr("auto_pad", "VALID")}},
+		{"bad auto_pad", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{attrStr("auto_pad", "SAME")}},
 		{"kernel_shape vs W", "Conv", []*tensor.Tensor{x, w(2, 4, 3, 3)}, []*ir.Attribute{nnAInts("kernel_shape", 3, 2)}},
 		{"weight rank", "Conv", []*tensor.Tensor{x, w(2, 4, 3)}, nil},
 		{"rank 2 input", "Conv", []*tensor.Tensor{w(1, 4), w(2, 4)}, nil},
@@ -444,14 +444,14 @@ func TestNNConvErrors(t *testing.T) {
 		{"int input", "Conv", []*tensor.Tensor{tensor.Must(tensor.New(tensor.Int32, 1, 4, 5, 5)), tensor.Must(tensor.New(tensor.Int32, 2, 4, 3, 3))}, nil},
 		{"mixed dtypes", "Conv", []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float64, 2, 4, 3, 3))}, nil},
 		{"convT weight channels", "ConvTranspose", []*tensor.Tensor{x, w(3, 2, 3, 3)}, nil},
-		{"convT group", "ConvTranspose", []*tensor.Tensor{x, w(4, 2, 3, 3)}, []*ir.Attribute{nnAInt("group", 3)}},
+		{"convT group", "ConvTranspose", []*tensor.Tensor{x, w(4, 2, 3, 3)}, []*ir.Attribute{attrInt("group", 3)}},
 		{"convT pads remove everything", "ConvTranspose", []*tensor.Tensor{x, w(4, 2, 3, 3)}, []*ir.Attribute{nnAInts("pads", 5, 5, 4, 4)}},
 		{"convT output_shape length", "ConvTranspose", []*tensor.Tensor{x, w(4, 2, 3, 3)}, []*ir.Attribute{nnAInts("output_shape", 5)}},
 		{"convT negative output_padding", "ConvTranspose", []*tensor.Tensor{x, w(4, 2, 3, 3)}, []*ir.Attribute{nnAInts("output_padding", -1, 0)}},
 		{"convT huge stride", "ConvTranspose", []*tensor.Tensor{x, w(4, 2, 3, 3)}, []*ir.Attribute{nnAInts("strides", 1<<30, 1<<30)}},
 	}
 	for _, c := range cases {
-		_, err := nnEval(c.op, 22, 1, c.inputs, c.attrs...)
+		_, err := evalNode("", c.op, 22, 1, c.inputs, c.attrs...)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue
@@ -467,7 +467,7 @@ func TestNNConvErrors(t *testing.T) {
 // runs them on inconsistent inputs: they must return errors, not panic.
 func TestNNConvKernelChecksShapes(t *testing.T) {
 	for _, op := range []string{"Conv", "ConvTranspose"} {
-		node := nnNode(op, []bool{true, true, true}, 1, nnAInt("group", 2))
+		node := nnNode(op, []bool{true, true, true}, 1, attrInt("group", 2))
 		s := ops.LookupSchema("", op, 22)
 		n := &ops.Node{Node: node, Schema: s, Opset: 22, In: []ops.TypeShape{ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32)}}
 		out, err := s.Infer(n)
@@ -519,7 +519,7 @@ func BenchmarkNNConv(b *testing.B) {
 		b.Run("generic/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := nnEval("Conv", 22, 1, []*tensor.Tensor{x, w}, c.c.attrs()...); err != nil {
+				if _, err := evalNode("", "Conv", 22, 1, []*tensor.Tensor{x, w}, c.c.attrs()...); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -540,10 +540,10 @@ func TestNNKernelsConcurrent(t *testing.T) {
 		attrs []*ir.Attribute
 		nOut  int
 	}{
-		{"Conv", []*tensor.Tensor{x, nnRandT(r, 6, 2, 3, 3), nnRandT(r, 6)}, []*ir.Attribute{nnAInt("group", 2), nnAInts("pads", 1, 0, 1, 2)}, 1},
-		{"Conv", []*tensor.Tensor{x, nnRandT(r, 4, 1, 3, 3)}, []*ir.Attribute{nnAInt("group", 4)}, 1},
+		{"Conv", []*tensor.Tensor{x, nnRandT(r, 6, 2, 3, 3), nnRandT(r, 6)}, []*ir.Attribute{attrInt("group", 2), nnAInts("pads", 1, 0, 1, 2)}, 1},
+		{"Conv", []*tensor.Tensor{x, nnRandT(r, 4, 1, 3, 3)}, []*ir.Attribute{attrInt("group", 4)}, 1},
 		{"ConvTranspose", []*tensor.Tensor{x, nnRandT(r, 4, 3, 2, 2)}, []*ir.Attribute{nnAInts("strides", 2, 2)}, 1},
-		{"MaxPool", []*tensor.Tensor{x}, []*ir.Attribute{nnAInts("kernel_shape", 3, 3), nnAInt("storage_order", 1)}, 2},
+		{"MaxPool", []*tensor.Tensor{x}, []*ir.Attribute{nnAInts("kernel_shape", 3, 3), attrInt("storage_order", 1)}, 2},
 		{"AveragePool", []*tensor.Tensor{x}, []*ir.Attribute{nnAInts("kernel_shape", 2, 2)}, 1},
 		{"MatMul", []*tensor.Tensor{x, nnRandT(r, 9, 5)}, nil, 1},
 	}
@@ -567,7 +567,7 @@ func TestNNKernelsConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := nnEval(c.op, 22, c.nOut, c.in, c.attrs...)
+		want, err := evalNode("", c.op, 22, c.nOut, c.in, c.attrs...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-func einAEq(eq string) *ir.Attribute { return nnAString("equation", eq) }
+func einAEq(eq string) *ir.Attribute { return attrStr("equation", eq) }
 
 // einNaive evaluates an equation by its definition: for every assignment
 // of values to all labels, add the product of the operands' elements (an
@@ -163,7 +163,7 @@ func TestEinsumHandComputed(t *testing.T) {
 		{"", []*tensor.Tensor{nnF32([]int{}, 7)}, []int{}, []float64{7}},
 	}
 	for _, c := range cases {
-		out := nnMustEval(t, "Einsum", 12, 1, c.in, einAEq(c.eq))
+		out := mustEval(t, "Einsum", 12, 1, c.in, einAEq(c.eq))
 		nnCheckF64(t, c.eq, out[0], c.shape, c.want, 1e-6, 1e-6)
 	}
 }
@@ -266,7 +266,7 @@ func TestEinsumRandomAgainstNaive(t *testing.T) {
 			in = append(in, einTensor(dt, v, s))
 		}
 		oshape, want := einNaive(t, eq, vals, shapes)
-		got, err := nnEval("Einsum", 12, 1, in, einAEq(eq))
+		got, err := evalNode("", "Einsum", 12, 1, in, einAEq(eq))
 		if err != nil {
 			t.Fatalf("%q %v %v: %v", eq, shapes, dt, err)
 		}
@@ -298,13 +298,13 @@ func TestEinsumErrors(t *testing.T) {
 		{"...ij,...jk", []*tensor.Tensor{nnF32([]int{2, 1, 1}, 1, 2), nnF32([]int{3, 1, 1}, 1, 2, 3)}, ops.ErrShapeMismatch},
 		{"ij,ij", []*tensor.Tensor{m, nnAsType(m, tensor.Float64)}, ops.ErrInvalidNode},
 	} {
-		if _, err := nnEval("Einsum", 12, 1, c.in, einAEq(c.eq)); !errors.Is(err, c.want) {
+		if _, err := evalNode("", "Einsum", 12, 1, c.in, einAEq(c.eq)); !errors.Is(err, c.want) {
 			t.Errorf("%q: got %v, want %v", c.eq, err, c.want)
 		}
 	}
 	// Bool is not numeric.
 	b := tensor.Must(tensor.FromSlice([]bool{true, false}, 2))
-	if _, err := nnEval("Einsum", 12, 1, []*tensor.Tensor{b}, einAEq("i")); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "Einsum", 12, 1, []*tensor.Tensor{b}, einAEq("i")); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("bool: %v", err)
 	}
 }
@@ -312,7 +312,7 @@ func TestEinsumErrors(t *testing.T) {
 func TestEinsumDoesNotAliasInput(t *testing.T) {
 	// An identity equation must still copy: the output is written later.
 	x := nnF32([]int{2, 2}, 1, 2, 3, 4)
-	out := nnMustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->ij"))
+	out := mustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->ij"))
 	tensor.Data[float32](out[0])[0] = 100
 	if tensor.Data[float32](x)[0] != 1 {
 		t.Fatal("Einsum output aliases its input")
@@ -383,8 +383,8 @@ func TestEinsumLargeSums(t *testing.T) {
 		d[i] = float64((i % n) % 3)
 	}
 	per := float64((n / 3) * 3) // each row: n/3 full cycles of 0+1+2, then 0
-	out := nnMustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->i"))
+	out := mustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->i"))
 	nnCheckF64(t, "ij->i", out[0], []int{2}, []float64{per, per}, 0, 0)
-	out = nnMustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->"))
+	out = mustEval(t, "Einsum", 12, 1, []*tensor.Tensor{x}, einAEq("ij->"))
 	nnCheckF64(t, "ij->", out[0], []int{}, []float64{2 * per}, 0, 0)
 }

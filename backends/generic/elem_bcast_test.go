@@ -28,7 +28,7 @@ func elemNode(op string, given []*tensor.Tensor, attrs ...*ir.Attribute) *ir.Nod
 
 // elemEval evaluates op at opset on the inputs with the generic kernels.
 func elemEval(op string, opset int64, attrs []*ir.Attribute, in ...*tensor.Tensor) (*tensor.Tensor, error) {
-	out, err := ops.Eval(context.Background(), elemNode(op, in, attrs...), opset, in, func(b string) bool { return b == Name })
+	out, err := evalNode("", op, opset, 1, in, attrs...)
 	if err != nil {
 		return nil, err
 	}
@@ -43,18 +43,6 @@ func elemMustEval(t *testing.T, op string, opset int64, attrs []*ir.Attribute, i
 		t.Fatalf("%s: %v", op, err)
 	}
 	return out
-}
-
-func elemAttrF(name string, v float32) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrFloat, Float: v}
-}
-
-func elemAttrI(name string, v int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInt, Int: v}
-}
-
-func elemAttrS(name, v string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrString, String: v}
 }
 
 func elemT[T tensor.Elem](data []T, shape ...int) *tensor.Tensor {

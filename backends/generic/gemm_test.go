@@ -246,8 +246,8 @@ func TestNNGemmKernel(t *testing.T) {
 								for i, x := range inputs {
 									in[i] = nnAsType(x, dt)
 								}
-								out := nnMustEval(t, "Gemm", 13, 1, in, nnAInt("transA", nnB2I(ta)), nnAInt("transB", nnB2I(tb)),
-									nnAFloat("alpha", alpha), nnAFloat("beta", beta))
+								out := mustEval(t, "Gemm", 13, 1, in, attrInt("transA", nnB2I(ta)), attrInt("transB", nnB2I(tb)),
+									attrFloat("alpha", alpha), attrFloat("beta", beta))
 								nnCheckF64(t, fmt.Sprintf("Gemm m%d n%d k%d ta%v tb%v C%v %v", m, n, k, ta, tb, cshape, dt), out[0], []int{m, n}, want, 1e-5, 1e-5)
 							}
 						}
@@ -274,16 +274,16 @@ func TestNNGemmTypes(t *testing.T) {
 		A := nnAsTypeAny(nnF32([]int{2, 3}, a...), dt)
 		B := nnAsTypeAny(nnF32([]int{3, 2}, b...), dt)
 		C := nnAsTypeAny(nnF32([]int{2, 1}, 4, 10), dt)
-		out := nnMustEval(t, "Gemm", 13, 1, []*tensor.Tensor{A, B, C}, nnAFloat("alpha", 2))
+		out := mustEval(t, "Gemm", 13, 1, []*tensor.Tensor{A, B, C}, attrFloat("alpha", 2))
 		if out[0].DType() != dt {
 			t.Fatalf("%v: dtype %v", dt, out[0].DType())
 		}
 		nnCheckF64(t, "Gemm "+dt.String(), out[0], []int{2, 2}, []float64{20, 18, 44, 42}, 0, 0)
-		out = nnMustEval(t, "MatMul", 13, 1, []*tensor.Tensor{A, B})
+		out = mustEval(t, "MatMul", 13, 1, []*tensor.Tensor{A, B})
 		nnCheckF64(t, "MatMul "+dt.String(), out[0], []int{2, 2}, []float64{8, 7, 17, 16}, 0, 0)
 	}
 	// Opset 7: C is required but may broadcast; opset 11 makes it optional.
-	if _, err := nnEval("Gemm", 7, 1, []*tensor.Tensor{nnF32([]int{1, 1}, 1), nnF32([]int{1, 1}, 1)}); err == nil {
+	if _, err := evalNode("", "Gemm", 7, 1, []*tensor.Tensor{nnF32([]int{1, 1}, 1), nnF32([]int{1, 1}, 1)}); err == nil {
 		t.Error("Gemm opset 7 without C: no error")
 	}
 }
@@ -385,7 +385,7 @@ func TestNNMatMul(t *testing.T) {
 		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Float16} {
 			A, B := nnAsType(a, dt), nnAsType(b, dt)
 			_, want := nnNaiveMatMul(c[0], c[1], nnF64s(A), nnF64s(B))
-			out := nnMustEval(t, "MatMul", 13, 1, []*tensor.Tensor{A, B})
+			out := mustEval(t, "MatMul", 13, 1, []*tensor.Tensor{A, B})
 			tol := 1e-5
 			if dt == tensor.Float16 {
 				tol = 2e-2
@@ -398,7 +398,7 @@ func TestNNMatMul(t *testing.T) {
 		for _, dt := range []tensor.DType{tensor.Int32, tensor.Int64} {
 			A := nnAsTypeAny(tensor.Must(tensor.FromSlice(nnToF32s(ai), c[0]...)), dt)
 			B := nnAsTypeAny(tensor.Must(tensor.FromSlice(nnToF32s(bi), c[1]...)), dt)
-			out := nnMustEval(t, "MatMul", 13, 1, []*tensor.Tensor{A, B})
+			out := mustEval(t, "MatMul", 13, 1, []*tensor.Tensor{A, B})
 			nnCheckF64(t, fmt.Sprintf("MatMul %v x %v %v", c[0], c[1], dt), out[0], ys, wi, 0, 0)
 		}
 	}
@@ -438,7 +438,7 @@ func TestNNMatMulGemmErrors(t *testing.T) {
 		{"gemm mixed", "Gemm", []*tensor.Tensor{f(2, 3), tensor.Must(tensor.New(tensor.Float64, 3, 2))}},
 	}
 	for _, c := range cases {
-		_, err := nnEval(c.op, 13, 1, c.in)
+		_, err := evalNode("", c.op, 13, 1, c.in)
 		t.Logf("%s: %v", c.name, err)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)

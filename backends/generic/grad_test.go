@@ -1,7 +1,6 @@
 package generic
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -15,13 +14,7 @@ import (
 
 // grEval runs one of the ai.onyx.training ops with the generic kernels.
 func grEval(op string, nOut int, inputs []*tensor.Tensor, attrs ...*ir.Attribute) ([]*tensor.Tensor, error) {
-	present := make([]bool, len(inputs))
-	for i, x := range inputs {
-		present[i] = x != nil
-	}
-	n := nnNode(op, present, nOut, attrs...)
-	n.Domain = ops.GradDomain
-	return ops.Eval(context.Background(), n, 1, inputs, func(b string) bool { return b == Name })
+	return evalNode(ops.GradDomain, op, 1, nOut, inputs, attrs...)
 }
 
 func grMustEval(t *testing.T, op string, nOut int, inputs []*tensor.Tensor, attrs ...*ir.Attribute) []*tensor.Tensor {
@@ -71,7 +64,7 @@ func TestGradConvAdjoint(t *testing.T) {
 		xs := append([]int{c.n, C}, c.in...)
 		ws := append([]int{M, c.cg}, c.k...)
 		x, w := grRandF64(r, xs...), grRandF64(r, ws...)
-		y, err := nnEval("Conv", 22, 1, []*tensor.Tensor{x, w}, c.attrs()...)
+		y, err := evalNode("", "Conv", 22, 1, []*tensor.Tensor{x, w}, c.attrs()...)
 		if err != nil {
 			t.Fatalf("%d %v: Conv: %v", i, c, err)
 		}
@@ -105,7 +98,7 @@ func TestGradConvHandComputed(t *testing.T) {
 // TestGradConvTypes checks float32, float16 and bfloat16 against float64.
 func TestGradConvTypes(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
-	attrs := []*ir.Attribute{nnAInts("pads", 1, 0, 1, 1), nnAInts("strides", 2, 1), nnAInt("group", 2)}
+	attrs := []*ir.Attribute{nnAInts("pads", 1, 0, 1, 1), nnAInts("strides", 2, 1), attrInt("group", 2)}
 	dy, w, x := nnRandT(r, 2, 4, 3, 3), nnRandT(r, 4, 1, 3, 2), nnRandT(r, 2, 2, 5, 3)
 	for _, op := range []string{"ConvGradInput", "ConvGradWeight"} {
 		in := func(dt tensor.DType) []*tensor.Tensor {
@@ -143,12 +136,12 @@ func grRandPoolCase(r *rand.Rand, avg bool) grPoolCase {
 	c.attrs = []*ir.Attribute{nnAInts("kernel_shape", k...), nnAInts("strides", s...), nnAInts("dilations", d...)}
 	switch r.IntN(4) {
 	case 0:
-		c.attrs = append(c.attrs, nnAString("auto_pad", []string{"SAME_UPPER", "SAME_LOWER", "VALID"}[r.IntN(3)]))
+		c.attrs = append(c.attrs, attrStr("auto_pad", []string{"SAME_UPPER", "SAME_LOWER", "VALID"}[r.IntN(3)]))
 	default:
-		c.attrs = append(c.attrs, nnAInts("pads", pads...), nnAInt("ceil_mode", int64(r.IntN(2))))
+		c.attrs = append(c.attrs, nnAInts("pads", pads...), attrInt("ceil_mode", int64(r.IntN(2))))
 	}
 	if avg {
-		c.attrs = append(c.attrs, nnAInt("count_include_pad", int64(r.IntN(2))))
+		c.attrs = append(c.attrs, attrInt("count_include_pad", int64(r.IntN(2))))
 	}
 	return c
 }
@@ -161,7 +154,7 @@ func TestGradAveragePoolAdjoint(t *testing.T) {
 	for range 300 {
 		c := grRandPoolCase(r, true)
 		x := grRandF64(r, c.x...)
-		y, err := nnEval("AveragePool", 22, 1, []*tensor.Tensor{x}, c.attrs...)
+		y, err := evalNode("", "AveragePool", 22, 1, []*tensor.Tensor{x}, c.attrs...)
 		if err != nil {
 			continue // a geometry AveragePool rejects
 		}
@@ -188,7 +181,7 @@ func TestGradMaxPoolScatter(t *testing.T) {
 		for i := range tensor.Data[float64](x) {
 			tensor.Data[float64](x)[i] = float64(r.IntN(4))
 		}
-		y, err := nnEval("MaxPool", 22, 2, []*tensor.Tensor{x}, c.attrs...)
+		y, err := evalNode("", "MaxPool", 22, 2, []*tensor.Tensor{x}, c.attrs...)
 		if err != nil {
 			t.Fatalf("%v %v: MaxPool: %v", c.x, c.attrs, err)
 		}
@@ -250,9 +243,9 @@ func TestGradBatchNormKernel(t *testing.T) {
 			for i := range tensor.Data[float64](vr) {
 				tensor.Data[float64](vr)[i] = 0.5 + math.Abs(tensor.Data[float64](vr)[i])
 			}
-			attrs := []*ir.Attribute{nnAInt("training_mode", training), nnAFloat("epsilon", 1e-2)}
+			attrs := []*ir.Attribute{attrInt("training_mode", training), attrFloat("epsilon", 1e-2)}
 			fwd := func(in []*tensor.Tensor) *tensor.Tensor {
-				return nnMustEval(t, "BatchNormalization", 15, 1, in, attrs...)[0]
+				return mustEval(t, "BatchNormalization", 15, 1, in, attrs...)[0]
 			}
 			in := []*tensor.Tensor{x, sc, b, mean, vr}
 			dy := grRandF64(r, xs...)
@@ -268,8 +261,8 @@ func TestGradBatchNormKernel(t *testing.T) {
 	if _, err := grEval("BatchNormalizationGrad", 1, []*tensor.Tensor{x, x, grRandF64(r, 3)}); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("inference without mean: %v", err)
 	}
-	grMustEval(t, "BatchNormalizationGrad", 1, []*tensor.Tensor{x, x, grRandF64(r, 3)}, nnAInt("training_mode", 1))
-	if _, err := grEval("BatchNormalizationGrad", 1, []*tensor.Tensor{x, x, grRandF64(r, 4)}, nnAInt("training_mode", 1)); !errors.Is(err, ops.ErrShapeMismatch) {
+	grMustEval(t, "BatchNormalizationGrad", 1, []*tensor.Tensor{x, x, grRandF64(r, 3)}, attrInt("training_mode", 1))
+	if _, err := grEval("BatchNormalizationGrad", 1, []*tensor.Tensor{x, x, grRandF64(r, 4)}, attrInt("training_mode", 1)); !errors.Is(err, ops.ErrShapeMismatch) {
 		t.Errorf("scale of the wrong size: %v", err)
 	}
 }
@@ -294,8 +287,8 @@ func TestGradLossKernels(t *testing.T) {
 					if weighted {
 						in = append(in, nnAsType(nnF32([]int{3}, 0.5, 2, 1.5), tensor.Float64))
 					}
-					attrs := []*ir.Attribute{nnAString("reduction", red), nnAInt("ignore_index", 1)}
-					fwd := func(in []*tensor.Tensor) *tensor.Tensor { return nnMustEval(t, op, 13, 1, in, attrs...)[0] }
+					attrs := []*ir.Attribute{attrStr("reduction", red), attrInt("ignore_index", 1)}
+					fwd := func(in []*tensor.Tensor) *tensor.Tensor { return mustEval(t, op, 13, 1, in, attrs...)[0] }
 					loss := fwd(in)
 					dl := grRandF64(r, loss.Shape()...)
 					got := grMustEval(t, op+"Grad", 1, append([]*tensor.Tensor{dl}, in...), attrs...)[0]
@@ -437,11 +430,11 @@ func TestGradDropoutTraining(t *testing.T) {
 		}
 	}
 	run := func(in []*tensor.Tensor, attrs ...*ir.Attribute) []*tensor.Tensor {
-		return nnMustEval(t, "Dropout", 13, 2, in, attrs...)
+		return mustEval(t, "Dropout", 13, 2, in, attrs...)
 	}
 	train := tensor.Scalar(true)
 	for _, ratio := range []float32{0.1, 0.5, 0.9} {
-		out := run([]*tensor.Tensor{x, tensor.Scalar(ratio), train}, nnAInt("seed", 5))
+		out := run([]*tensor.Tensor{x, tensor.Scalar(ratio), train}, attrInt("seed", 5))
 		y, mask := tensor.Data[float32](out[0]), tensor.Data[bool](out[1])
 		kept := 0
 		for i, v := range tensor.Data[float32](x) {
@@ -459,7 +452,7 @@ func TestGradDropoutTraining(t *testing.T) {
 		if sd := math.Sqrt(p * (1 - p) / 2000); math.Abs(float64(kept)/2000-p) > 5*sd {
 			t.Errorf("ratio %v: kept %d of 2000", ratio, kept)
 		}
-		again := run([]*tensor.Tensor{x, tensor.Scalar(ratio), train}, nnAInt("seed", 5))
+		again := run([]*tensor.Tensor{x, tensor.Scalar(ratio), train}, attrInt("seed", 5))
 		nnCheckF64(t, "same seed", again[0], x.Shape(), nnF64s(out[0]), 0, 0)
 	}
 	a := run([]*tensor.Tensor{x, nil, train})
@@ -468,7 +461,7 @@ func TestGradDropoutTraining(t *testing.T) {
 		t.Errorf("two unseeded runs drew the same mask")
 	}
 	// Half precision, and a ratio of 0 (identity).
-	h := run([]*tensor.Tensor{nnAsType(x, tensor.Float16), tensor.Scalar(0.5), train}, nnAInt("seed", 1))
+	h := run([]*tensor.Tensor{nnAsType(x, tensor.Float16), tensor.Scalar(0.5), train}, attrInt("seed", 1))
 	if h[0].DType() != tensor.Float16 {
 		t.Errorf("float16 dropout gives %v", h[0].DType())
 	}
@@ -476,17 +469,17 @@ func TestGradDropoutTraining(t *testing.T) {
 	nnCheckF64(t, "ratio 0", z[0], x.Shape(), nnF64s(x), 0, 0)
 	// Opset 6: the identity whatever is_test says (as in ONNX Runtime); the
 	// mask has X's type and keeps everything.
-	o6 := nnMustEval(t, "Dropout", 6, 2, []*tensor.Tensor{x}, nnAFloat("ratio", 0.5))
+	o6 := mustEval(t, "Dropout", 6, 2, []*tensor.Tensor{x}, attrFloat("ratio", 0.5))
 	if o6[1].DType() != tensor.Float32 || grDot(o6[1], o6[1]) != float64(x.Len()) {
 		t.Errorf("opset 6 dropout: mask %v", o6[1])
 	}
-	o6t := nnMustEval(t, "Dropout", 6, 1, []*tensor.Tensor{x}, nnAInt("is_test", 1))
+	o6t := mustEval(t, "Dropout", 6, 1, []*tensor.Tensor{x}, attrInt("is_test", 1))
 	nnCheckF64(t, "opset 6 is_test", o6t[0], x.Shape(), nnF64s(x), 0, 0)
 	// Bad inputs are errors.
-	if _, err := nnEval("Dropout", 13, 1, []*tensor.Tensor{x, tensor.Scalar(float32(1.5)), train}); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "Dropout", 13, 1, []*tensor.Tensor{x, tensor.Scalar(float32(1.5)), train}); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("ratio 1.5: %v", err)
 	}
-	if _, err := nnEval("Dropout", 13, 1, []*tensor.Tensor{x, nil, tensor.Must(tensor.FromSlice([]bool{true, true}, 2))}); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "Dropout", 13, 1, []*tensor.Tensor{x, nil, tensor.Must(tensor.FromSlice([]bool{true, true}, 2))}); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("training_mode of two elements: %v", err)
 	}
 }

@@ -70,7 +70,7 @@ func TestLayerNormAgainstNaive(t *testing.T) {
 			axis, _ := ops.NormAxis(int64(c.axis), len(c.xs))
 			eps := float32(1e-3)
 			want, wm, wi := lnNaive(nnF64s(x), c.xs, axis, float64(eps), nnF64s(s), c.ss, bv, c.bs)
-			out := nnMustEval(t, "LayerNormalization", 17, 3, in, nnAInt("axis", int64(c.axis)), nnAFloat("epsilon", eps))
+			out := mustEval(t, "LayerNormalization", 17, 3, in, attrInt("axis", int64(c.axis)), attrFloat("epsilon", eps))
 			tol := 1e-5
 			switch dt {
 			case tensor.Float64:
@@ -102,10 +102,10 @@ func TestLayerNormStashAndOutputs(t *testing.T) {
 	x := nnF32([]int{2, 3}, 1, 2, 3, 4, 4, 4)
 	s := nnF32([]int{3}, 1, 1, 1)
 	inv0 := 1 / math.Sqrt(2.0/3+1e-5)
-	out := nnMustEval(t, "LayerNormalization", 17, 1, []*tensor.Tensor{x, s})
+	out := mustEval(t, "LayerNormalization", 17, 1, []*tensor.Tensor{x, s})
 	nnCheckF64(t, "Y only", out[0], []int{2, 3}, []float64{-inv0, 0, inv0, 0, 0, 0}, 1e-5, 1e-5)
 	// stash_type double: statistics in float64.
-	out = nnMustEval(t, "LayerNormalization", 17, 3, []*tensor.Tensor{x, s}, nnAInt("stash_type", int64(tensor.Float64)))
+	out = mustEval(t, "LayerNormalization", 17, 3, []*tensor.Tensor{x, s}, attrInt("stash_type", int64(tensor.Float64)))
 	if out[1].DType() != tensor.Float64 {
 		t.Fatalf("Mean dtype %v", out[1].DType())
 	}
@@ -129,13 +129,13 @@ func TestLayerNormErrors(t *testing.T) {
 		attrs []*ir.Attribute
 		want  error
 	}{
-		{"axis", []*tensor.Tensor{x, nnF32([]int{3}, 1, 1, 1)}, []*ir.Attribute{nnAInt("axis", 2)}, ops.ErrInvalidNode},
+		{"axis", []*tensor.Tensor{x, nnF32([]int{3}, 1, 1, 1)}, []*ir.Attribute{attrInt("axis", 2)}, ops.ErrInvalidNode},
 		{"scale shape", []*tensor.Tensor{x, nnF32([]int{2}, 1, 1)}, nil, ops.ErrShapeMismatch},
 		{"bias shape", []*tensor.Tensor{x, nnF32([]int{3}, 1, 1, 1), nnF32([]int{1, 2}, 1, 1)}, nil, ops.ErrShapeMismatch},
 		{"scale type", []*tensor.Tensor{x, nnAsType(nnF32([]int{3}, 1, 1, 1), tensor.Float64)}, nil, ops.ErrInvalidNode},
-		{"stash", []*tensor.Tensor{x, nnF32([]int{3}, 1, 1, 1)}, []*ir.Attribute{nnAInt("stash_type", 7)}, ops.ErrInvalidNode},
+		{"stash", []*tensor.Tensor{x, nnF32([]int{3}, 1, 1, 1)}, []*ir.Attribute{attrInt("stash_type", 7)}, ops.ErrInvalidNode},
 	} {
-		if _, err := nnEval("LayerNormalization", 17, 1, c.in, c.attrs...); !errors.Is(err, c.want) {
+		if _, err := evalNode("", "LayerNormalization", 17, 1, c.in, c.attrs...); !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}
 	}
@@ -202,7 +202,7 @@ func TestMVNAgainstNaive(t *testing.T) {
 					axes, _ = ops.MVNAxes(c.axes, len(c.xs))
 				}
 				want := lnNaiveMVN(nnF64s(x), c.xs, axes)
-				out := nnMustEval(t, "MeanVarianceNormalization", opset, 1, []*tensor.Tensor{x}, attrs...)
+				out := mustEval(t, "MeanVarianceNormalization", opset, 1, []*tensor.Tensor{x}, attrs...)
 				tol := 1e-5
 				if dt == tensor.Float16 {
 					tol = 1e-2
@@ -211,7 +211,7 @@ func TestMVNAgainstNaive(t *testing.T) {
 			}
 		}
 	}
-	if _, err := nnEval("MeanVarianceNormalization", 13, 1, []*tensor.Tensor{nnF32([]int{2, 2}, 1, 2, 3, 4)}); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "MeanVarianceNormalization", 13, 1, []*tensor.Tensor{nnF32([]int{2, 2}, 1, 2, 3, 4)}); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("default axes on rank 2: %v", err)
 	}
 }

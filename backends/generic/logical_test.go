@@ -106,7 +106,7 @@ func TestElemLogic(t *testing.T) {
 		elemCheck(t, c.op+" broadcast", elemMustEval(t, c.op, 7, nil, elemT([]bool{false, true}, 2, 1), elemT([]bool{false, true}, 1, 2)),
 			elemT(c.want, 2, 2), 0)
 		// Legacy broadcasting in version 1: a as [2,2] against b[:2].
-		got := elemMustEval(t, c.op, 6, []*ir.Attribute{elemAttrI("broadcast", 1)}, elemT(a, 2, 2), elemT([]bool{false, true}, 2))
+		got := elemMustEval(t, c.op, 6, []*ir.Attribute{attrInt("broadcast", 1)}, elemT(a, 2, 2), elemT([]bool{false, true}, 2))
 		for i, v := range tensor.Data[bool](got) {
 			if w := c.want[2*int(elemB2I(a[i]))+i%2]; v != w {
 				t.Errorf("%s-1 broadcast [%d] = %v, want %v", c.op, i, v, w)

@@ -59,16 +59,16 @@ func TestLossHandComputed(t *testing.T) {
 	x := nnF32([]int{2, 3, 2}, 1, 2, 2, 2, 3, 2, 0, 1, 2, 2, 1, 2)
 	tgt := tensor.Must(tensor.FromSlice([]int64{2, 1, 0, 2}, 2, 2))
 	w := nnF32([]int{3}, 0.2, 0.3, 0.1)
-	out := nnMustEval(t, "NegativeLogLikelihoodLoss", 13, 1, []*tensor.Tensor{x, tgt}, nnAString("reduction", "none"))
+	out := mustEval(t, "NegativeLogLikelihoodLoss", 13, 1, []*tensor.Tensor{x, tgt}, attrStr("reduction", "none"))
 	nnCheckF64(t, "example 1", out[0], []int{2, 2}, []float64{-3, -2, -0, -2}, 0, 0)
-	out = nnMustEval(t, "NegativeLogLikelihoodLoss", 13, 1, []*tensor.Tensor{x, tgt, w}, nnAString("reduction", "sum"))
+	out = mustEval(t, "NegativeLogLikelihoodLoss", 13, 1, []*tensor.Tensor{x, tgt, w}, attrStr("reduction", "sum"))
 	nnCheckF64(t, "example 2", out[0], []int{}, []float64{-1.1}, 1e-6, 1e-6)
-	out = nnMustEval(t, "NegativeLogLikelihoodLoss", 13, 1, []*tensor.Tensor{x, tgt, w})
+	out = mustEval(t, "NegativeLogLikelihoodLoss", 13, 1, []*tensor.Tensor{x, tgt, w})
 	nnCheckF64(t, "example 3", out[0], []int{}, []float64{-1.1 / 0.7}, 1e-6, 1e-6)
 
 	// SCE of two equal scores: log(1/2) per sample.
 	s := nnF32([]int{1, 2}, 3, 3)
-	out = nnMustEval(t, "SoftmaxCrossEntropyLoss", 13, 2, []*tensor.Tensor{s, tensor.Must(tensor.FromSlice([]int32{1}, 1))})
+	out = mustEval(t, "SoftmaxCrossEntropyLoss", 13, 2, []*tensor.Tensor{s, tensor.Must(tensor.FromSlice([]int32{1}, 1))})
 	nnCheckF64(t, "SCE", out[0], []int{}, []float64{math.Ln2}, 1e-6, 1e-6)
 	nnCheckF64(t, "log_prob", out[1], []int{1, 2}, []float64{-math.Ln2, -math.Ln2}, 1e-6, 1e-6)
 }
@@ -85,11 +85,11 @@ func TestLossAgainstNaive(t *testing.T) {
 		ts := append([]int{xs[0]}, xs[2:]...)
 		nt := nnNumel(ts)
 		var ignore *int64
-		attrs := []*ir.Attribute{nnAString("reduction", red)}
+		attrs := []*ir.Attribute{attrStr("reduction", red)}
 		if r.IntN(2) == 0 {
 			v := int64(r.IntN(xs[1]+2) - 1) // -1, a class, or C
 			ignore = &v
-			attrs = append(attrs, nnAInt("ignore_index", v))
+			attrs = append(attrs, attrInt("ignore_index", v))
 		}
 		target := make([]int64, nt)
 		for i := range target {
@@ -132,7 +132,7 @@ func TestLossAgainstNaive(t *testing.T) {
 		if op == "SoftmaxCrossEntropyLoss" {
 			nOut = 2
 		}
-		got := nnMustEval(t, op, 13, nOut, in, attrs...)
+		got := mustEval(t, op, 13, nOut, in, attrs...)
 		want, logp := lossNaive(nnF64s(x), xs, target, wv, ignore, op == "SoftmaxCrossEntropyLoss", red)
 		tol := 1e-5
 		switch dt {
@@ -168,19 +168,19 @@ func TestLossErrors(t *testing.T) {
 	}{
 		{"target out of range", []*tensor.Tensor{x, i64([]int{2}, 0, 3)}, nil, ops.ErrShapeMismatch},
 		{"negative target", []*tensor.Tensor{x, i64([]int{2}, -1, 0)}, nil, ops.ErrShapeMismatch},
-		{"negative target, other ignore_index", []*tensor.Tensor{x, i64([]int{2}, -2, 0)}, []*ir.Attribute{nnAInt("ignore_index", -1)}, ops.ErrShapeMismatch},
+		{"negative target, other ignore_index", []*tensor.Tensor{x, i64([]int{2}, -2, 0)}, []*ir.Attribute{attrInt("ignore_index", -1)}, ops.ErrShapeMismatch},
 		{"target shape", []*tensor.Tensor{x, i64([]int{3}, 0, 1, 2)}, nil, ops.ErrShapeMismatch},
 		{"weight shape", []*tensor.Tensor{x, i64([]int{2}, 0, 1), nnF32([]int{2}, 1, 1)}, nil, ops.ErrShapeMismatch},
-		{"reduction", []*tensor.Tensor{x, i64([]int{2}, 0, 1)}, []*ir.Attribute{nnAString("reduction", "avg")}, ops.ErrInvalidNode},
+		{"reduction", []*tensor.Tensor{x, i64([]int{2}, 0, 1)}, []*ir.Attribute{attrStr("reduction", "avg")}, ops.ErrInvalidNode},
 		{"float target", []*tensor.Tensor{x, nnF32([]int{2}, 0, 1)}, nil, ops.ErrInvalidNode},
 	} {
 		for _, op := range []string{"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"} {
-			if _, err := nnEval(op, 13, 1, c.in, c.attrs...); !errors.Is(err, c.want) {
+			if _, err := evalNode("", op, 13, 1, c.in, c.attrs...); !errors.Is(err, c.want) {
 				t.Errorf("%s %s: got %v, want %v", op, c.name, err, c.want)
 			}
 		}
 	}
 	// An ignored target out of [0, C) is fine.
-	out := nnMustEval(t, "NegativeLogLikelihoodLoss", 22, 1, []*tensor.Tensor{x, i64([]int{2}, 100, 2)}, nnAInt("ignore_index", 100))
+	out := mustEval(t, "NegativeLogLikelihoodLoss", 22, 1, []*tensor.Tensor{x, i64([]int{2}, 100, 2)}, attrInt("ignore_index", 100))
 	nnCheckF64(t, "ignored", out[0], []int{}, []float64{-6}, 0, 0)
 }

@@ -1,12 +1,10 @@
 package generic
 
 import (
-	"context"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
-	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
 
@@ -18,18 +16,6 @@ func nnAInts(name string, v ...int) *ir.Attribute {
 		a.Ints = append(a.Ints, int64(x))
 	}
 	return a
-}
-
-func nnAInt(name string, v int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInt, Int: v}
-}
-
-func nnAFloat(name string, v float32) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrFloat, Float: v}
-}
-
-func nnAString(name, v string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrString, String: v}
 }
 
 // nnNode builds a node with inputs i0, i1, ... (nil entries of present
@@ -47,26 +33,6 @@ func nnNode(op string, present []bool, nOut int, attrs ...*ir.Attribute) *ir.Nod
 		n.Outputs = append(n.Outputs, "o"+nnItoa(i))
 	}
 	return n
-}
-
-// nnEval runs op on inputs (nil: omitted) with the generic kernels.
-func nnEval(op string, opset int64, nOut int, inputs []*tensor.Tensor, attrs ...*ir.Attribute) ([]*tensor.Tensor, error) {
-	present := make([]bool, len(inputs))
-	for i, x := range inputs {
-		present[i] = x != nil
-	}
-	return ops.Eval(context.Background(), nnNode(op, present, nOut, attrs...), opset, inputs,
-		func(b string) bool { return b == Name })
-}
-
-// nnMustEval is nnEval that fails the test on error.
-func nnMustEval(t *testing.T, op string, opset int64, nOut int, inputs []*tensor.Tensor, attrs ...*ir.Attribute) []*tensor.Tensor {
-	t.Helper()
-	out, err := nnEval(op, opset, nOut, inputs, attrs...)
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
-	return out
 }
 
 func nnF32(shape []int, vals ...float32) *tensor.Tensor {

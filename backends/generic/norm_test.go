@@ -42,7 +42,7 @@ func TestNNBatchNormInference(t *testing.T) {
 					ch := nnChannelOf(i, shape)
 					want[i] = (v-mv[ch])/math.Sqrt(vv[ch]+float64(eps))*sv[ch] + bv[ch]
 				}
-				out := nnMustEval(t, "BatchNormalization", opset, 1, in, nnAFloat("epsilon", eps))
+				out := mustEval(t, "BatchNormalization", opset, 1, in, attrFloat("epsilon", eps))
 				tol := 1e-5
 				switch dt {
 				case tensor.Float16:
@@ -62,10 +62,10 @@ func TestNNBatchNormInference(t *testing.T) {
 func TestNNBatchNormMixedTypes(t *testing.T) {
 	// Opset 15: X float16, scale/B float32, mean/var float64.
 	x := nnF32([]int{1, 2, 2}, 1, 2, 3, 5)
-	out := nnMustEval(t, "BatchNormalization", 15, 1, []*tensor.Tensor{
+	out := mustEval(t, "BatchNormalization", 15, 1, []*tensor.Tensor{
 		nnAsType(x, tensor.Float16), nnF32([]int{2}, 2, 1), nnF32([]int{2}, 0, 1),
 		nnF64T([]int{2}, []float64{1, 4}), nnF64T([]int{2}, []float64{4, 1}),
-	}, nnAFloat("epsilon", 0))
+	}, attrFloat("epsilon", 0))
 	// ch0: (x-1)/2*2 = x-1; ch1: (x-4)/1*1+1 = x-3.
 	nnCheckF64(t, "mixed types", out[0], []int{1, 2, 2}, []float64{0, 1, 0, 2}, 1e-3, 1e-3)
 	if out[0].DType() != tensor.Float16 {
@@ -77,8 +77,8 @@ func TestNNBatchNormSpatial0(t *testing.T) {
 	// Opset 7, spatial=0: one set of parameters per activation (C x H).
 	x := nnF32([]int{2, 2, 2}, 1, 2, 3, 4, 5, 6, 7, 8)
 	p := func(v ...float32) *tensor.Tensor { return nnF32([]int{2, 2}, v...) }
-	out := nnMustEval(t, "BatchNormalization", 7, 1, []*tensor.Tensor{x, p(1, 2, 3, 4), p(0, 0, 0, 1), p(1, 1, 1, 1), p(1, 1, 1, 1)},
-		nnAInt("spatial", 0), nnAFloat("epsilon", 0))
+	out := mustEval(t, "BatchNormalization", 7, 1, []*tensor.Tensor{x, p(1, 2, 3, 4), p(0, 0, 0, 1), p(1, 1, 1, 1), p(1, 1, 1, 1)},
+		attrInt("spatial", 0), attrFloat("epsilon", 0))
 	nnCheckF64(t, "spatial=0", out[0], []int{2, 2, 2}, []float64{0, 2, 6, 13, 4, 10, 18, 29}, 1e-6, 1e-6)
 }
 
@@ -88,8 +88,8 @@ func TestNNBatchNormTraining(t *testing.T) {
 	x := nnRandT(r, shape...)
 	scale, bias, mean := nnRandT(r, 2), nnRandT(r, 2), nnRandT(r, 2)
 	vr := nnF32([]int{2}, 0.5, 2)
-	out := nnMustEval(t, "BatchNormalization", 15, 3, []*tensor.Tensor{x, scale, bias, mean, vr},
-		nnAInt("training_mode", 1), nnAFloat("momentum", 0.8), nnAFloat("epsilon", 1e-4))
+	out := mustEval(t, "BatchNormalization", 15, 3, []*tensor.Tensor{x, scale, bias, mean, vr},
+		attrInt("training_mode", 1), attrFloat("momentum", 0.8), attrFloat("epsilon", 1e-4))
 	xv, sv, bv, mv, vv := nnF64s(x), nnF64s(scale), nnF64s(bias), nnF64s(mean), nnF64s(vr)
 	bm, bvar := make([]float64, 2), make([]float64, 2)
 	for i, v := range xv {
@@ -135,7 +135,7 @@ func TestNNInstanceNorm(t *testing.T) {
 			if dt == tensor.Float16 {
 				tol = 2e-2
 			}
-			nnCheckF64(t, "InstanceNormalization", nnMustEval(t, "InstanceNormalization", 6, 1, in)[0], shape, want, tol, tol)
+			nnCheckF64(t, "InstanceNormalization", mustEval(t, "InstanceNormalization", 6, 1, in)[0], shape, want, tol, tol)
 		}
 	}
 }
@@ -163,20 +163,20 @@ func TestNNLRN(t *testing.T) {
 			}
 			want[i] = xv[i] / math.Pow(bias+alpha/float64(size)*sq, beta)
 		}
-		out := nnMustEval(t, "LRN", 13, 1, []*tensor.Tensor{x}, nnAInt("size", int64(size)),
-			nnAFloat("alpha", float32(alpha)), nnAFloat("beta", float32(beta)), nnAFloat("bias", float32(bias)))
+		out := mustEval(t, "LRN", 13, 1, []*tensor.Tensor{x}, attrInt("size", int64(size)),
+			attrFloat("alpha", float32(alpha)), attrFloat("beta", float32(beta)), attrFloat("bias", float32(bias)))
 		nnCheckF64(t, "LRN", out[0], shape, want, 1e-5, 1e-6)
 	}
 }
 
 func TestNNLpNormalization(t *testing.T) {
 	x := nnF32([]int{2, 3}, 3, 0, 4, 0, 0, 0)
-	out := nnMustEval(t, "LpNormalization", 1, 1, []*tensor.Tensor{x})
+	out := mustEval(t, "LpNormalization", 1, 1, []*tensor.Tensor{x})
 	nnCheckF64(t, "L2 last axis", out[0], []int{2, 3}, []float64{0.6, 0, 0.8, 0, 0, 0}, 1e-6, 0)
-	out = nnMustEval(t, "LpNormalization", 22, 1, []*tensor.Tensor{x}, nnAInt("p", 1), nnAInt("axis", 0))
+	out = mustEval(t, "LpNormalization", 22, 1, []*tensor.Tensor{x}, attrInt("p", 1), attrInt("axis", 0))
 	nnCheckF64(t, "L1 axis 0", out[0], []int{2, 3}, []float64{1, 0, 1, 0, 0, 0}, 1e-6, 0)
 	x3 := nnF32([]int{1, 2, 2}, 1, -3, 1, 1)
-	out = nnMustEval(t, "LpNormalization", 22, 1, []*tensor.Tensor{x3}, nnAInt("p", 1), nnAInt("axis", 1))
+	out = mustEval(t, "LpNormalization", 22, 1, []*tensor.Tensor{x3}, attrInt("p", 1), attrInt("axis", 1))
 	nnCheckF64(t, "L1 middle axis", out[0], []int{1, 2, 2}, []float64{0.5, -0.75, 0.5, 0.25}, 1e-6, 0)
 }
 
@@ -196,16 +196,16 @@ func TestNNNormErrors(t *testing.T) {
 		{"bn stats without training", "BatchNormalization", 15, 3, []*tensor.Tensor{f(2, 3), f(3), f(3), f(3), f(3)}, nil},
 		{"bn training outputs before 14", "BatchNormalization", 9, 5, []*tensor.Tensor{f(2, 3), f(3), f(3), f(3), f(3)}, nil},
 		{"bn int", "BatchNormalization", 15, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Int32, 2, 3)), f(3), f(3), f(3), f(3)}, nil},
-		{"bn spatial=0 params", "BatchNormalization", 7, 1, []*tensor.Tensor{f(2, 3, 2), f(3), f(3), f(3), f(3)}, []*ir.Attribute{nnAInt("spatial", 0)}},
+		{"bn spatial=0 params", "BatchNormalization", 7, 1, []*tensor.Tensor{f(2, 3, 2), f(3), f(3), f(3), f(3)}, []*ir.Attribute{attrInt("spatial", 0)}},
 		{"in scale size", "InstanceNormalization", 6, 1, []*tensor.Tensor{f(2, 3, 4), f(4), f(3)}, nil},
 		{"in rank 1", "InstanceNormalization", 6, 1, []*tensor.Tensor{f(3), f(3), f(3)}, nil},
-		{"lrn size 0", "LRN", 13, 1, []*tensor.Tensor{f(1, 3, 2, 2)}, []*ir.Attribute{nnAInt("size", 0)}},
+		{"lrn size 0", "LRN", 13, 1, []*tensor.Tensor{f(1, 3, 2, 2)}, []*ir.Attribute{attrInt("size", 0)}},
 		{"lrn no size", "LRN", 13, 1, []*tensor.Tensor{f(1, 3, 2, 2)}, nil},
-		{"lpnorm p 3", "LpNormalization", 22, 1, []*tensor.Tensor{f(2, 3)}, []*ir.Attribute{nnAInt("p", 3)}},
-		{"lpnorm axis", "LpNormalization", 22, 1, []*tensor.Tensor{f(2, 3)}, []*ir.Attribute{nnAInt("axis", 2)}},
+		{"lpnorm p 3", "LpNormalization", 22, 1, []*tensor.Tensor{f(2, 3)}, []*ir.Attribute{attrInt("p", 3)}},
+		{"lpnorm axis", "LpNormalization", 22, 1, []*tensor.Tensor{f(2, 3)}, []*ir.Attribute{attrInt("axis", 2)}},
 	}
 	for _, c := range cases {
-		_, err := nnEval(c.op, c.opset, c.nOut, c.in, c.attrs...)
+		_, err := evalNode("", c.op, c.opset, c.nOut, c.in, c.attrs...)
 		t.Logf("%s: %v", c.name, err)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)

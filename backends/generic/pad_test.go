@@ -26,35 +26,35 @@ func TestShpPadModes(t *testing.T) {
 			5.7, 4.5, 5.7, 4.5,
 			1.2, 1, 1.2, 1)},
 	} {
-		got := shpMustRun(t, "Pad", 19, 1, []*tensor.Tensor{data, shpI64(c.pads...)}, shpAttrStr("mode", c.mode))[0]
+		got := mustEval(t, "Pad", 19, 1, []*tensor.Tensor{data, shpI64(c.pads...)}, attrStr("mode", c.mode))[0]
 		shpEq(t, "Pad spec example "+c.mode, got, c.want)
 	}
 	// Constant value, negative pads, axes, strings, bools.
-	got := shpMustRun(t, "Pad", 13, 1, []*tensor.Tensor{data, shpI64(-1, 1, 0, 0), tensor.Scalar(float32(9))})[0]
+	got := mustEval(t, "Pad", 13, 1, []*tensor.Tensor{data, shpI64(-1, 1, 0, 0), tensor.Scalar(float32(9))})[0]
 	shpEq(t, "Pad crop and constant", got, shpTen([]int{2, 3}, float32(9), 2.3, 3.4, 9, 4.5, 5.7))
-	got = shpMustRun(t, "Pad", 18, 1, []*tensor.Tensor{data, shpI64(1, -1), nil, shpI64(-1)}, shpAttrStr("mode", "edge"))[0]
+	got = mustEval(t, "Pad", 18, 1, []*tensor.Tensor{data, shpI64(1, -1), nil, shpI64(-1)}, attrStr("mode", "edge"))[0]
 	shpEq(t, "Pad axes", got, shpTen([]int{3, 2}, float32(1), 1, 2.3, 2.3, 4.5, 4.5))
 	s := shpAs(shpIota(2), tensor.String)
-	got = shpMustRun(t, "Pad", 13, 1, []*tensor.Tensor{s, shpI64(1, 2)})[0]
+	got = mustEval(t, "Pad", 13, 1, []*tensor.Tensor{s, shpI64(1, 2)})[0]
 	shpEq(t, "Pad strings", got, shpTen([]int{5}, "", "0", "1", "", ""))
-	got = shpMustRun(t, "Pad", 13, 1, []*tensor.Tensor{s, shpI64(1, 2), tensor.Scalar("p")}, shpAttrStr("mode", "constant"))[0]
+	got = mustEval(t, "Pad", 13, 1, []*tensor.Tensor{s, shpI64(1, 2), tensor.Scalar("p")}, attrStr("mode", "constant"))[0]
 	shpEq(t, "Pad strings constant", got, shpTen([]int{5}, "p", "0", "1", "p", "p"))
-	got = shpMustRun(t, "Pad", 13, 1, []*tensor.Tensor{shpTen([]int{1}, true), shpI64(1, 1)}, shpAttrStr("mode", "reflect"))[0]
+	got = mustEval(t, "Pad", 13, 1, []*tensor.Tensor{shpTen([]int{1}, true), shpI64(1, 1)}, attrStr("mode", "reflect"))[0]
 	shpEq(t, "Pad reflect a single element", got, shpTen([]int{3}, true, true, true))
-	got = shpMustRun(t, "Pad", 2, 1, []*tensor.Tensor{shpIota(1, 2)}, shpAttrInts("pads", 0, 1, 0, 0), shpAttrFloat("value", 1.5))[0]
+	got = mustEval(t, "Pad", 2, 1, []*tensor.Tensor{shpIota(1, 2)}, attrInts("pads", 0, 1, 0, 0), attrFloat("value", 1.5))[0]
 	shpEq(t, "Pad 2", got, shpTen([]int{1, 3}, float32(1.5), 0, 1))
-	got = shpMustRun(t, "Pad", 13, 1, []*tensor.Tensor{tensor.Scalar(int64(4)), shpI64()})[0]
+	got = mustEval(t, "Pad", 13, 1, []*tensor.Tensor{tensor.Scalar(int64(4)), shpI64()})[0]
 	shpEq(t, "Pad scalar", got, tensor.Scalar(int64(4)))
-	got = shpMustRun(t, "Pad", 13, 1, []*tensor.Tensor{shpIota(0, 2), shpI64(1, 0, 1, 0)})[0]
+	got = mustEval(t, "Pad", 13, 1, []*tensor.Tensor{shpIota(0, 2), shpI64(1, 0, 1, 0)})[0]
 	shpEq(t, "Pad an empty tensor", got, shpTen([]int{2, 2}, float32(0), 0, 0, 0))
-	got = shpMustRun(t, "Pad", 13, 1, []*tensor.Tensor{shpIota(2, 2), shpI64(0, 0, -2, 0)})[0]
+	got = mustEval(t, "Pad", 13, 1, []*tensor.Tensor{shpIota(2, 2), shpI64(0, 0, -2, 0)})[0]
 	shpEq(t, "Pad to empty", got, shpIota(0, 2))
 
 	shpFails(t, "Pad crop too much", ops.ErrShapeMismatch, "Pad", 13, 1, []*tensor.Tensor{data, shpI64(-2, 0, -2, 0)})
-	shpFails(t, "Pad reflect of nothing", ops.ErrShapeMismatch, "Pad", 13, 1, []*tensor.Tensor{shpIota(0, 2), shpI64(1, 0, 0, 0)}, shpAttrStr("mode", "reflect"))
+	shpFails(t, "Pad reflect of nothing", ops.ErrShapeMismatch, "Pad", 13, 1, []*tensor.Tensor{shpIota(0, 2), shpI64(1, 0, 0, 0)}, attrStr("mode", "reflect"))
 	shpFails(t, "Pad pads length", ops.ErrInvalidNode, "Pad", 13, 1, []*tensor.Tensor{data, shpI64(1, 1)})
 	shpFails(t, "Pad constant type", ops.ErrInvalidNode, "Pad", 13, 1, []*tensor.Tensor{data, shpI64(0, 0, 0, 0), tensor.Scalar(1.0)})
-	shpFails(t, "Pad mode", ops.ErrInvalidNode, "Pad", 13, 1, []*tensor.Tensor{data, shpI64(0, 0, 0, 0)}, shpAttrStr("mode", "symmetric"))
+	shpFails(t, "Pad mode", ops.ErrInvalidNode, "Pad", 13, 1, []*tensor.Tensor{data, shpI64(0, 0, 0, 0)}, attrStr("mode", "symmetric"))
 	shpFails(t, "Pad repeated axes", ops.ErrInvalidNode, "Pad", 18, 1, []*tensor.Tensor{data, shpI64(0, 0, 0, 0), nil, shpI64(0, -2)})
 }
 
@@ -135,7 +135,7 @@ func TestShpPadRandom(t *testing.T) {
 				wd[i] = -7
 			}
 		}
-		got := shpMustRun(t, "Pad", 19, 1, []*tensor.Tensor{x, shpI64(pads...), tensor.Scalar(float32(-7))}, shpAttrStr("mode", mode))[0]
+		got := mustEval(t, "Pad", 19, 1, []*tensor.Tensor{x, shpI64(pads...), tensor.Scalar(float32(-7))}, attrStr("mode", mode))[0]
 		shpEq(t, "Pad random "+mode, got, want)
 	}
 }

@@ -34,24 +34,24 @@ func (c nnPoolCase) String() string {
 func (c nnPoolCase) attrs() []*ir.Attribute {
 	a := []*ir.Attribute{nnAInts("kernel_shape", c.k...), nnAInts("strides", c.s...), nnAInts("dilations", c.d...)}
 	if c.autoPad != "" {
-		a = append(a, nnAString("auto_pad", c.autoPad))
+		a = append(a, attrStr("auto_pad", c.autoPad))
 	} else {
 		a = append(a, nnAInts("pads", c.pads...))
 	}
 	if c.ceil {
-		a = append(a, nnAInt("ceil_mode", 1))
+		a = append(a, attrInt("ceil_mode", 1))
 	}
 	switch c.op {
 	case "AveragePool":
 		if c.countPad {
-			a = append(a, nnAInt("count_include_pad", 1))
+			a = append(a, attrInt("count_include_pad", 1))
 		}
 	case "MaxPool":
 		if c.colMajor {
-			a = append(a, nnAInt("storage_order", 1))
+			a = append(a, attrInt("storage_order", 1))
 		}
 	case "LpPool":
-		a = append(a, nnAInt("p", int64(c.p)))
+		a = append(a, attrInt("p", int64(c.p)))
 	}
 	return a
 }
@@ -208,7 +208,7 @@ func nnRunPoolCase(t *testing.T, r *rand.Rand, c nnPoolCase, dt tensor.DType) {
 	if c.op == "MaxPool" {
 		nOut = 2
 	}
-	out, err := nnEval(c.op, 22, nOut, []*tensor.Tensor{xin}, c.attrs()...)
+	out, err := evalNode("", c.op, 22, nOut, []*tensor.Tensor{xin}, c.attrs()...)
 	if err != nil {
 		t.Fatalf("%v: %v", c, err)
 	}
@@ -251,56 +251,56 @@ func TestNNPoolRandom(t *testing.T) {
 
 func TestNNPoolHandComputed(t *testing.T) {
 	x16 := nnF32([]int{1, 1, 4, 4}, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
-	out := nnMustEval(t, "MaxPool", 12, 2, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 2, 2), nnAInts("strides", 2, 2))
+	out := mustEval(t, "MaxPool", 12, 2, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 2, 2), nnAInts("strides", 2, 2))
 	nnCheckF64(t, "max 2x2", out[0], []int{1, 1, 2, 2}, []float64{6, 8, 14, 16}, 0, 0)
 	if got := tensor.Data[int64](out[1]); fmt.Sprint(got) != "[5 7 13 15]" {
 		t.Errorf("max 2x2 indices %v, want [5 7 13 15]", got)
 	}
 	// storage_order 1: the spatial index is h + w*H.
-	out = nnMustEval(t, "MaxPool", 12, 2, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 2, 2), nnAInts("strides", 2, 2), nnAInt("storage_order", 1))
+	out = mustEval(t, "MaxPool", 12, 2, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 2, 2), nnAInts("strides", 2, 2), attrInt("storage_order", 1))
 	if got := tensor.Data[int64](out[1]); fmt.Sprint(got) != "[5 13 7 15]" {
 		t.Errorf("column-major indices %v, want [5 13 7 15]", got)
 	}
 	// ceil_mode: 3x3 windows, stride 2 on 4x4 -> 2x2, the last windows clipped.
-	out = nnMustEval(t, "MaxPool", 12, 1, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 3, 3), nnAInts("strides", 2, 2), nnAInt("ceil_mode", 1))
+	out = mustEval(t, "MaxPool", 12, 1, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 3, 3), nnAInts("strides", 2, 2), attrInt("ceil_mode", 1))
 	nnCheckF64(t, "max ceil", out[0], []int{1, 1, 2, 2}, []float64{11, 12, 15, 16}, 0, 0)
-	out = nnMustEval(t, "AveragePool", 11, 1, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 3, 3), nnAInts("strides", 2, 2), nnAInt("ceil_mode", 1))
+	out = mustEval(t, "AveragePool", 11, 1, []*tensor.Tensor{x16}, nnAInts("kernel_shape", 3, 3), nnAInts("strides", 2, 2), attrInt("ceil_mode", 1))
 	nnCheckF64(t, "avg ceil", out[0], []int{1, 1, 2, 2}, []float64{6, 7.5, 12, 13.5}, 0, 0)
 	// ceil_mode where the last window would start in the right padding:
 	// in 5, k 2, s 2, pads 1+1: floor gives 3, ceil 4, but window 4 starts
 	// at 6 - 1 = 5 >= 5, so 3.
 	x5 := nnF32([]int{1, 1, 5}, 1, 2, 3, 4, 5)
-	out = nnMustEval(t, "MaxPool", 12, 1, []*tensor.Tensor{x5}, nnAInts("kernel_shape", 2), nnAInts("strides", 2), nnAInts("pads", 1, 1), nnAInt("ceil_mode", 1))
+	out = mustEval(t, "MaxPool", 12, 1, []*tensor.Tensor{x5}, nnAInts("kernel_shape", 2), nnAInts("strides", 2), nnAInts("pads", 1, 1), attrInt("ceil_mode", 1))
 	nnCheckF64(t, "ceil start rule", out[0], []int{1, 1, 3}, []float64{1, 3, 5}, 0, 0)
 	// count_include_pad.
 	x3 := nnF32([]int{1, 1, 3}, 3, 6, 9)
-	out = nnMustEval(t, "AveragePool", 11, 1, []*tensor.Tensor{x3}, nnAInts("kernel_shape", 3), nnAInts("pads", 1, 1))
+	out = mustEval(t, "AveragePool", 11, 1, []*tensor.Tensor{x3}, nnAInts("kernel_shape", 3), nnAInts("pads", 1, 1))
 	nnCheckF64(t, "avg exclude pad", out[0], []int{1, 1, 3}, []float64{4.5, 6, 7.5}, 0, 0)
-	out = nnMustEval(t, "AveragePool", 11, 1, []*tensor.Tensor{x3}, nnAInts("kernel_shape", 3), nnAInts("pads", 1, 1), nnAInt("count_include_pad", 1))
+	out = mustEval(t, "AveragePool", 11, 1, []*tensor.Tensor{x3}, nnAInts("kernel_shape", 3), nnAInts("pads", 1, 1), attrInt("count_include_pad", 1))
 	nnCheckF64(t, "avg include pad", out[0], []int{1, 1, 3}, []float64{3, 6, 5}, 0, 0)
 	// Dilation 2 (opset 19 AveragePool).
-	out = nnMustEval(t, "AveragePool", 19, 1, []*tensor.Tensor{x5}, nnAInts("kernel_shape", 2), nnAInts("dilations", 2))
+	out = mustEval(t, "AveragePool", 19, 1, []*tensor.Tensor{x5}, nnAInts("kernel_shape", 2), nnAInts("dilations", 2))
 	nnCheckF64(t, "avg dilated", out[0], []int{1, 1, 3}, []float64{2, 3, 4}, 0, 0)
 	// LpPool p=2 and the opset-1 float p.
 	x34 := nnF32([]int{1, 1, 2}, 3, 4)
-	out = nnMustEval(t, "LpPool", 18, 1, []*tensor.Tensor{x34}, nnAInts("kernel_shape", 2))
+	out = mustEval(t, "LpPool", 18, 1, []*tensor.Tensor{x34}, nnAInts("kernel_shape", 2))
 	nnCheckF64(t, "lp2", out[0], []int{1, 1, 1}, []float64{5}, 1e-6, 0)
-	out = nnMustEval(t, "LpPool", 1, 1, []*tensor.Tensor{x34}, nnAInts("kernel_shape", 2), nnAFloat("p", 1))
+	out = mustEval(t, "LpPool", 1, 1, []*tensor.Tensor{x34}, nnAInts("kernel_shape", 2), attrFloat("p", 1))
 	nnCheckF64(t, "lp1 (opset 1)", out[0], []int{1, 1, 1}, []float64{7}, 1e-6, 0)
 	// Global pools.
 	x23 := nnF32([]int{1, 2, 3}, 1, 2, 3, -4, 0, 4)
-	out = nnMustEval(t, "GlobalAveragePool", 1, 1, []*tensor.Tensor{x23})
+	out = mustEval(t, "GlobalAveragePool", 1, 1, []*tensor.Tensor{x23})
 	nnCheckF64(t, "gavg", out[0], []int{1, 2, 1}, []float64{2, 0}, 1e-6, 0)
-	out = nnMustEval(t, "GlobalMaxPool", 1, 1, []*tensor.Tensor{x23})
+	out = mustEval(t, "GlobalMaxPool", 1, 1, []*tensor.Tensor{x23})
 	nnCheckF64(t, "gmax", out[0], []int{1, 2, 1}, []float64{3, 4}, 0, 0)
-	out = nnMustEval(t, "GlobalLpPool", 2, 1, []*tensor.Tensor{x23}, nnAInt("p", 1))
+	out = mustEval(t, "GlobalLpPool", 2, 1, []*tensor.Tensor{x23}, attrInt("p", 1))
 	nnCheckF64(t, "glp1", out[0], []int{1, 2, 1}, []float64{6, 8}, 1e-6, 0)
-	out = nnMustEval(t, "GlobalLpPool", 22, 1, []*tensor.Tensor{x23})
+	out = mustEval(t, "GlobalLpPool", 22, 1, []*tensor.Tensor{x23})
 	nnCheckF64(t, "glp2", out[0], []int{1, 2, 1}, []float64{math.Sqrt(14), math.Sqrt(32)}, 1e-6, 0)
 	// NaN wins (as in PyTorch), with its index.
 	nan := float32(math.NaN())
 	for nOut := 1; nOut <= 2; nOut++ {
-		out = nnMustEval(t, "MaxPool", 12, nOut, []*tensor.Tensor{nnF32([]int{1, 1, 6}, nan, 1, 2, nan, 3, 4)}, nnAInts("kernel_shape", 2), nnAInts("strides", 2))
+		out = mustEval(t, "MaxPool", 12, nOut, []*tensor.Tensor{nnF32([]int{1, 1, 6}, nan, 1, 2, nan, 3, 4)}, nnAInts("kernel_shape", 2), nnAInts("strides", 2))
 		if v := tensor.Data[float32](out[0]); !math.IsNaN(float64(v[0])) || !math.IsNaN(float64(v[1])) || v[2] != 4 {
 			t.Errorf("max with NaN = %v, want [NaN NaN 4]", v)
 		}
@@ -310,7 +310,7 @@ func TestNNPoolHandComputed(t *testing.T) {
 			}
 		}
 	}
-	out = nnMustEval(t, "GlobalMaxPool", 1, 1, []*tensor.Tensor{nnF32([]int{1, 1, 3}, 1, nan, 2)})
+	out = mustEval(t, "GlobalMaxPool", 1, 1, []*tensor.Tensor{nnF32([]int{1, 1, 3}, 1, nan, 2)})
 	if v := tensor.Data[float32](out[0]); !math.IsNaN(float64(v[0])) {
 		t.Errorf("global max with NaN = %v, want NaN", v)
 	}
@@ -344,9 +344,9 @@ func TestNNGlobalPoolRandom(t *testing.T) {
 			if dt == tensor.Float16 {
 				tol = 2e-3
 			}
-			nnCheckF64(t, "GlobalAveragePool", nnMustEval(t, "GlobalAveragePool", 22, 1, []*tensor.Tensor{xin})[0], ys, avg, tol, tol)
-			nnCheckF64(t, "GlobalMaxPool", nnMustEval(t, "GlobalMaxPool", 22, 1, []*tensor.Tensor{xin})[0], ys, mx, tol, tol)
-			nnCheckF64(t, "GlobalLpPool", nnMustEval(t, "GlobalLpPool", 22, 1, []*tensor.Tensor{xin}, nnAInt("p", 3))[0], ys, lp, tol, tol)
+			nnCheckF64(t, "GlobalAveragePool", mustEval(t, "GlobalAveragePool", 22, 1, []*tensor.Tensor{xin})[0], ys, avg, tol, tol)
+			nnCheckF64(t, "GlobalMaxPool", mustEval(t, "GlobalMaxPool", 22, 1, []*tensor.Tensor{xin})[0], ys, mx, tol, tol)
+			nnCheckF64(t, "GlobalLpPool", mustEval(t, "GlobalLpPool", 22, 1, []*tensor.Tensor{xin}, attrInt("p", 3))[0], ys, lp, tol, tol)
 		}
 	}
 }
@@ -364,20 +364,20 @@ func TestNNPoolErrors(t *testing.T) {
 		{"kernel rank", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 2)}},
 		{"kernel larger than input", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 6, 2)}},
 		{"kernel larger than padded input", "AveragePool", 11, x, []*ir.Attribute{nnAInts("kernel_shape", 8, 2), nnAInts("pads", 1, 0, 1, 0)}},
-		{"VALID kernel larger", "AveragePool", 11, x, []*ir.Attribute{nnAInts("kernel_shape", 6, 2), nnAString("auto_pad", "VALID")}},
+		{"VALID kernel larger", "AveragePool", 11, x, []*ir.Attribute{nnAInts("kernel_shape", 6, 2), attrStr("auto_pad", "VALID")}},
 		{"negative pads", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), nnAInts("pads", 0, -1, 0, 0)}},
 		{"zero stride", "LpPool", 18, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), nnAInts("strides", 1, 0)}},
 		{"zero kernel", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 0, 2)}},
-		{"storage_order 2", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), nnAInt("storage_order", 2)}},
-		{"ceil_mode 2", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), nnAInt("ceil_mode", 2)}},
-		{"LpPool p 0", "LpPool", 18, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), nnAInt("p", 0)}},
+		{"storage_order 2", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), attrInt("storage_order", 2)}},
+		{"ceil_mode 2", "MaxPool", 12, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), attrInt("ceil_mode", 2)}},
+		{"LpPool p 0", "LpPool", 18, x, []*ir.Attribute{nnAInts("kernel_shape", 2, 2), attrInt("p", 0)}},
 		{"int8 AveragePool", "AveragePool", 19, tensor.Must(tensor.New(tensor.Int8, 1, 1, 3, 3)), []*ir.Attribute{nnAInts("kernel_shape", 2, 2)}},
 		{"int8 MaxPool before 12", "MaxPool", 11, tensor.Must(tensor.New(tensor.Int8, 1, 1, 3, 3)), []*ir.Attribute{nnAInts("kernel_shape", 2, 2)}},
 		{"global on rank 1", "GlobalAveragePool", 1, tensor.Must(tensor.New(tensor.Float32, 3)), nil},
-		{"GlobalLpPool p -1", "GlobalLpPool", 2, x, []*ir.Attribute{nnAInt("p", -1)}},
+		{"GlobalLpPool p -1", "GlobalLpPool", 2, x, []*ir.Attribute{attrInt("p", -1)}},
 	}
 	for _, c := range cases {
-		_, err := nnEval(c.op, c.opset, 1, []*tensor.Tensor{c.x}, c.attrs...)
+		_, err := evalNode("", c.op, c.opset, 1, []*tensor.Tensor{c.x}, c.attrs...)
 		t.Logf("%s: %v", c.name, err)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
@@ -394,7 +394,7 @@ func BenchmarkNNPool(b *testing.B) {
 		b.Run("generic/"+op+"_3x3s2", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := nnEval(op, 19, 1, []*tensor.Tensor{x}, nnAInts("kernel_shape", 3, 3), nnAInts("strides", 2, 2), nnAInts("pads", 1, 1, 1, 1)); err != nil {
+				if _, err := evalNode("", op, 19, 1, []*tensor.Tensor{x}, nnAInts("kernel_shape", 3, 3), nnAInts("strides", 2, 2), nnAInts("pads", 1, 1, 1, 1)); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -64,18 +64,18 @@ func TestQntQuantizeHandComputed(t *testing.T) {
 		{"int16", qntT([]int{}, int16(-1)), tensor.Int16, []int64{-1, -1, 0, 1, -1, 149, 499, -501, 0, 32767}},
 		{"no zero point", nil, tensor.Uint8, []int64{0, 0, 1, 2, 0, 150, 255, 0, 0, 255}},
 	} {
-		got := nnMustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{}, float32(2)), c.zp})
+		got := mustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{}, float32(2)), c.zp})
 		qntCheckInts(t, c.name, got[0], c.dt, []int{10}, c.want)
 	}
 	// Round half to even happens before the zero point is added: 2.5 -> 2 (+1 = 3), not round(3.5) = 4.
-	got := nnMustEval(t, "QuantizeLinear", 13, 1, []*tensor.Tensor{qntT([]int{2}, float32(2.5), float32(-2.5)), qntT([]int{}, float32(1)), qntT([]int{}, uint8(1))})
+	got := mustEval(t, "QuantizeLinear", 13, 1, []*tensor.Tensor{qntT([]int{2}, float32(2.5), float32(-2.5)), qntT([]int{}, float32(1)), qntT([]int{}, uint8(1))})
 	qntCheckInts(t, "ties", got[0], tensor.Uint8, []int{2}, []int64{3, 0})
 	// output_dtype without a zero point.
-	got = nnMustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{qntT([]int{3}, float32(-300), 7, 300), qntT([]int{}, float32(1))},
-		nnAInt("output_dtype", int64(tensor.Int8)))
+	got = mustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{qntT([]int{3}, float32(-300), 7, 300), qntT([]int{}, float32(1))},
+		attrInt("output_dtype", int64(tensor.Int8)))
 	qntCheckInts(t, "output_dtype", got[0], tensor.Int8, []int{3}, []int64{-128, 7, 127})
 	// int32 input.
-	got = nnMustEval(t, "QuantizeLinear", 10, 1, []*tensor.Tensor{qntT([]int{3}, int32(-7), 5, 1001), qntT([]int{}, float32(2)), qntT([]int{}, int8(0))})
+	got = mustEval(t, "QuantizeLinear", 10, 1, []*tensor.Tensor{qntT([]int{3}, int32(-7), 5, 1001), qntT([]int{}, float32(2)), qntT([]int{}, int8(0))})
 	qntCheckInts(t, "int32 input", got[0], tensor.Int8, []int{3}, []int64{-4, 2, 127})
 }
 
@@ -86,16 +86,16 @@ func TestQntQuantizePrecision(t *testing.T) {
 	// in [2048, 4096), so the float16 quotient is 2730.
 	x := qntT([]int{1}, tensor.NewF16(2047))
 	zp := qntT([]int{}, uint16(0))
-	got := nnMustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{}, tensor.NewF16(0.75)), zp})
+	got := mustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{}, tensor.NewF16(0.75)), zp})
 	qntCheckInts(t, "float16 scale", got[0], tensor.Uint16, []int{1}, []int64{2730})
-	got = nnMustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{}, float32(0.75)), zp})
+	got = mustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{}, float32(0.75)), zp})
 	qntCheckInts(t, "float32 scale", got[0], tensor.Uint16, []int{1}, []int64{2729})
 	// The precision attribute (opset 25) overrides the scale's type.
-	got = nnMustEval(t, "QuantizeLinear", 25, 1, []*tensor.Tensor{x, qntT([]int{}, float32(0.75)), zp},
-		nnAInt("precision", int64(tensor.Float16)))
+	got = mustEval(t, "QuantizeLinear", 25, 1, []*tensor.Tensor{x, qntT([]int{}, float32(0.75)), zp},
+		attrInt("precision", int64(tensor.Float16)))
 	qntCheckInts(t, "precision=float16", got[0], tensor.Uint16, []int{1}, []int64{2730})
 	// bfloat16 input and scale: 8 bits of mantissa, 2047 is 2048 already.
-	got = nnMustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{qntT([]int{1}, tensor.NewBF16(2047)), qntT([]int{}, tensor.NewBF16(2)), zp})
+	got = mustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{qntT([]int{1}, tensor.NewBF16(2047)), qntT([]int{}, tensor.NewBF16(2)), zp})
 	qntCheckInts(t, "bfloat16", got[0], tensor.Uint16, []int{1}, []int64{1024})
 }
 
@@ -160,11 +160,11 @@ func TestQntQuantizeRandom(t *testing.T) {
 			}
 			zp[i] = int8(r.IntN(41) - 20)
 		}
-		attrs := []*ir.Attribute{nnAInt("axis", int64(c.axis-len(c.xs)*r.IntN(2)))}
+		attrs := []*ir.Attribute{attrInt("axis", int64(c.axis-len(c.xs)*r.IntN(2)))}
 		if c.block > 0 {
-			attrs = append(attrs, nnAInt("block_size", int64(c.block)))
+			attrs = append(attrs, attrInt("block_size", int64(c.block)))
 		}
-		got := nnMustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{qntT(c.xs, x...), qntT(c.ss, sc...), qntT(c.ss, zp...)}, attrs...)
+		got := mustEval(t, "QuantizeLinear", 21, 1, []*tensor.Tensor{qntT(c.xs, x...), qntT(c.ss, sc...), qntT(c.ss, zp...)}, attrs...)
 		want := make([]int64, nx)
 		for i := range want {
 			j := qntNaiveScaleIndex(nnUnravel(i, c.xs), c.ss, c.axis, c.block)
@@ -180,29 +180,29 @@ func TestQntQuantizeRandom(t *testing.T) {
 
 func TestQntDequantize(t *testing.T) {
 	// Per tensor, uint8 and int32 inputs.
-	got := nnMustEval(t, "DequantizeLinear", 10, 1, []*tensor.Tensor{qntT([]int{4}, uint8(0), 3, 128, 255), qntT([]int{}, float32(2)), qntT([]int{}, uint8(128))})
+	got := mustEval(t, "DequantizeLinear", 10, 1, []*tensor.Tensor{qntT([]int{4}, uint8(0), 3, 128, 255), qntT([]int{}, float32(2)), qntT([]int{}, uint8(128))})
 	nnCheckF64(t, "uint8", got[0], []int{4}, []float64{-256, -250, 0, 254}, 0, 0)
-	got = nnMustEval(t, "DequantizeLinear", 13, 1, []*tensor.Tensor{qntT([]int{3}, int32(-5), 0, 1<<30), qntT([]int{}, float32(0.5))})
+	got = mustEval(t, "DequantizeLinear", 13, 1, []*tensor.Tensor{qntT([]int{3}, int32(-5), 0, 1<<30), qntT([]int{}, float32(0.5))})
 	nnCheckF64(t, "int32", got[0], []int{3}, []float64{-2.5, 0, 1 << 29}, 0, 0)
 	// Per axis (axis 0 and the default 1) and int16.
 	x := qntT([]int{2, 3}, int16(1), 2, 3, 4, 5, 6)
-	got = nnMustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{3}, float32(1), 10, 100), qntT([]int{3}, int16(0), 1, 2)})
+	got = mustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{3}, float32(1), 10, 100), qntT([]int{3}, int16(0), 1, 2)})
 	nnCheckF64(t, "axis 1", got[0], []int{2, 3}, []float64{1, 10, 100, 4, 40, 400}, 0, 0)
-	got = nnMustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{2}, float32(1), -1), qntT([]int{2}, int16(1), 0)}, nnAInt("axis", -2))
+	got = mustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{2}, float32(1), -1), qntT([]int{2}, int16(1), 0)}, attrInt("axis", -2))
 	nnCheckF64(t, "axis -2", got[0], []int{2, 3}, []float64{0, 1, 2, -4, -5, -6}, 0, 0)
 	// Blocked along axis 1 with a ragged last block.
 	x = qntT([]int{1, 5}, int8(1), 2, 3, 4, 5)
-	got = nnMustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{1, 3}, float32(1), 2, 3)}, nnAInt("block_size", 2))
+	got = mustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{x, qntT([]int{1, 3}, float32(1), 2, 3)}, attrInt("block_size", 2))
 	nnCheckF64(t, "blocked", got[0], []int{1, 5}, []float64{1, 2, 6, 8, 15}, 0, 0)
 	// float16 scale: float16 output, the product rounded to float16.
-	got = nnMustEval(t, "DequantizeLinear", 19, 1, []*tensor.Tensor{qntT([]int{2}, uint8(255), 3), qntT([]int{}, tensor.NewF16(1.0/3))})
+	got = mustEval(t, "DequantizeLinear", 19, 1, []*tensor.Tensor{qntT([]int{2}, uint8(255), 3), qntT([]int{}, tensor.NewF16(1.0/3))})
 	if got[0].DType() != tensor.Float16 {
 		t.Fatalf("float16 scale gives %v", got[0].DType())
 	}
 	s := float64(tensor.NewF16(1.0 / 3).Float32())
 	nnCheckF64(t, "float16", got[0], []int{2}, []float64{float64(tensor.NewF16(float32(255 * s)).Float32()), float64(tensor.NewF16(float32(3 * s)).Float32())}, 0, 0)
 	// output_dtype (opset 23) picks bfloat16 from a float32 scale.
-	got = nnMustEval(t, "DequantizeLinear", 23, 1, []*tensor.Tensor{qntT([]int{1}, uint8(3)), qntT([]int{}, float32(1.5))}, nnAInt("output_dtype", int64(tensor.BFloat16)))
+	got = mustEval(t, "DequantizeLinear", 23, 1, []*tensor.Tensor{qntT([]int{1}, uint8(3)), qntT([]int{}, float32(1.5))}, attrInt("output_dtype", int64(tensor.BFloat16)))
 	if got[0].DType() != tensor.BFloat16 {
 		t.Fatalf("output_dtype gives %v", got[0].DType())
 	}
@@ -229,10 +229,10 @@ func TestQntRoundTrip(t *testing.T) {
 			idx[i] = j
 			x[i] = (float32(r.IntN(256)) - float32(zp[j]) + float32(r.Float64()-0.5)) * sc[j]
 		}
-		attrs := []*ir.Attribute{nnAInt("axis", int64(c.axis)), nnAInt("block_size", int64(c.block))}
+		attrs := []*ir.Attribute{attrInt("axis", int64(c.axis)), attrInt("block_size", int64(c.block))}
 		in := []*tensor.Tensor{qntT(c.xs, x...), qntT(c.ss, sc...), qntT(c.ss, zp...)}
-		q := nnMustEval(t, "QuantizeLinear", 21, 1, in, attrs...)
-		d := nnMustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{q[0], in[1], in[2]}, attrs...)
+		q := mustEval(t, "QuantizeLinear", 21, 1, in, attrs...)
+		d := mustEval(t, "DequantizeLinear", 21, 1, []*tensor.Tensor{q[0], in[1], in[2]}, attrs...)
 		dv := nnF64s(d[0])
 		for i := range x {
 			if e := math.Abs(dv[i] - float64(x[i])); e > float64(sc[idx[i]])*0.5001 {
@@ -244,21 +244,21 @@ func TestQntRoundTrip(t *testing.T) {
 
 func TestQntDynamicQuantize(t *testing.T) {
 	// Operators.md's example.
-	out := nnMustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{qntT([]int{6}, float32(0), 2, -3, -2.5, 1.34, 0.5)})
+	out := mustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{qntT([]int{6}, float32(0), 2, -3, -2.5, 1.34, 0.5)})
 	qntCheckInts(t, "y", out[0], tensor.Uint8, []int{6}, []int64{153, 255, 0, 26, 221, 179})
 	nnCheckF64(t, "scale", out[1], []int{}, []float64{float64(float32(5) / 255)}, 0, 0)
 	qntCheckInts(t, "zero point", out[2], tensor.Uint8, []int{}, []int64{153})
 	// All positive: the range starts at 0, zero point 0.
-	out = nnMustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{qntT([]int{2, 2}, float32(1), 2, 3, 25.5)})
+	out = mustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{qntT([]int{2, 2}, float32(1), 2, 3, 25.5)})
 	qntCheckInts(t, "positive", out[0], tensor.Uint8, []int{2, 2}, []int64{10, 20, 30, 255})
 	qntCheckInts(t, "positive zp", out[2], tensor.Uint8, []int{}, []int64{0})
 	// All negative: zero point 255.
-	out = nnMustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{qntT([]int{2}, float32(-25.5), -1)})
+	out = mustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{qntT([]int{2}, float32(-25.5), -1)})
 	qntCheckInts(t, "negative", out[0], tensor.Uint8, []int{2}, []int64{0, 245})
 	qntCheckInts(t, "negative zp", out[2], tensor.Uint8, []int{}, []int64{255})
 	// Zeros and empty inputs: scale 1/255.
 	for _, x := range []*tensor.Tensor{qntT([]int{3}, float32(0), 0, 0), tensor.Must(tensor.New(tensor.Float32, 0, 4))} {
-		out = nnMustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{x})
+		out = mustEval(t, "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{x})
 		nnCheckF64(t, "zero scale", out[1], []int{}, []float64{float64(float32(1) / 255)}, 0, 0)
 		qntCheckInts(t, "zeros", out[0], tensor.Uint8, x.Shape(), make([]int64, x.Len()))
 	}
@@ -324,7 +324,7 @@ func qntRandConvCase(r *rand.Rand) qntConvCase {
 }
 
 func (c qntConvCase) attrs() []*ir.Attribute {
-	return []*ir.Attribute{nnAInt("group", int64(c.g)), nnAInts("strides", c.s[0], c.s[1]),
+	return []*ir.Attribute{attrInt("group", int64(c.g)), nnAInts("strides", c.s[0], c.s[1]),
 		nnAInts("dilations", c.d[0], c.d[1]), nnAInts("pads", c.pads[:]...)}
 }
 
@@ -371,7 +371,7 @@ func TestQntConvIntegerRandom(t *testing.T) {
 			wzs = []int{len(wz)}
 		}
 		in := []*tensor.Tensor{qnt8(xs, x, xu), qnt8(ws, w, wu), qnt8([]int{}, xz, xu), qnt8(wzs, wz, wu)}
-		got := nnMustEval(t, "ConvInteger", 10, 1, in, c.attrs()...)
+		got := mustEval(t, "ConvInteger", 10, 1, in, c.attrs()...)
 		shape, want := qntNaiveConv(c, x, w, xz[0], wz, nil)
 		qntCheckInts(t, "ConvInteger", got[0], tensor.Int32, shape, want)
 		if t.Failed() {
@@ -380,7 +380,7 @@ func TestQntConvIntegerRandom(t *testing.T) {
 	}
 	// Without zero points.
 	c := qntConvCase{n: 1, g: 1, cg: 1, mg: 1, h: 2, w: 2, kh: 2, kw: 2, s: [4]int{1, 1}, d: [4]int{1, 1}}
-	got := nnMustEval(t, "ConvInteger", 10, 1, []*tensor.Tensor{qntT([]int{1, 1, 2, 2}, uint8(1), 2, 3, 4), qntT([]int{1, 1, 2, 2}, int8(-1), 1, -1, 1)}, c.attrs()...)
+	got := mustEval(t, "ConvInteger", 10, 1, []*tensor.Tensor{qntT([]int{1, 1, 2, 2}, uint8(1), 2, 3, 4), qntT([]int{1, 1, 2, 2}, int8(-1), 1, -1, 1)}, c.attrs()...)
 	qntCheckInts(t, "no zero points", got[0], tensor.Int32, []int{1, 1, 1, 1}, []int64{2})
 }
 
@@ -392,7 +392,7 @@ func TestQntConvIntegerLarge(t *testing.T) {
 	for i := range x {
 		x[i], w[i] = 255, 255
 	}
-	got := nnMustEval(t, "ConvInteger", 10, 1, []*tensor.Tensor{qntT([]int{1, c, 3, 3}, x...), qntT([]int{1, c, 3, 3}, w...)})
+	got := mustEval(t, "ConvInteger", 10, 1, []*tensor.Tensor{qntT([]int{1, c, 3, 3}, x...), qntT([]int{1, c, 3, 3}, w...)})
 	qntCheckInts(t, "large", got[0], tensor.Int32, []int{1, 1, 1, 1}, []int64{255 * 255 * c * 9})
 }
 
@@ -428,7 +428,7 @@ func TestQntQLinearConvRandom(t *testing.T) {
 			}
 			in = append(in, qntT([]int{M}, b32...))
 		}
-		got := nnMustEval(t, "QLinearConv", 10, 1, in, c.attrs()...)
+		got := mustEval(t, "QLinearConv", 10, 1, in, c.attrs()...)
 		shape, acc := qntNaiveConv(c, x, w, xz[0], wz, bias)
 		lo, hi := -128.0, 127.0
 		dt := tensor.Int8
@@ -474,7 +474,7 @@ func TestQntMatMulInteger(t *testing.T) {
 		a, b := qntRandInts(r, m*k, au), qntRandInts(r, k*n, bu)
 		az := qntRandInts(r, 1+(m-1)*r.IntN(2), au)
 		bz := qntRandInts(r, 1+(n-1)*r.IntN(2), bu)
-		got := nnMustEval(t, "MatMulInteger", 10, 1, []*tensor.Tensor{qnt8([]int{m, k}, a, au), qnt8([]int{k, n}, b, bu),
+		got := mustEval(t, "MatMulInteger", 10, 1, []*tensor.Tensor{qnt8([]int{m, k}, a, au), qnt8([]int{k, n}, b, bu),
 			qnt8([]int{len(az)}, az, au), qnt8([]int{len(bz)}, bz, bu)})
 		qntCheckInts(t, "MatMulInteger", got[0], tensor.Int32, []int{m, n}, qntNaiveMatMul(m, k, n, a, b, az, bz))
 	}
@@ -483,12 +483,12 @@ func TestQntMatMulInteger(t *testing.T) {
 	a := qntRandInts(r, 2*m*k, true)
 	b := qntRandInts(r, k*n, false)
 	az := []int64{1, 2, 3, 4}
-	got := nnMustEval(t, "MatMulInteger", 10, 1, []*tensor.Tensor{qnt8([]int{2, m, k}, a, true), qnt8([]int{1, k, n}, b, false),
+	got := mustEval(t, "MatMulInteger", 10, 1, []*tensor.Tensor{qnt8([]int{2, m, k}, a, true), qnt8([]int{1, k, n}, b, false),
 		qnt8([]int{2, m, 1}, az, true)})
 	want := append(qntNaiveMatMul(m, k, n, a[:m*k], b, az[:2], []int64{0}), qntNaiveMatMul(m, k, n, a[m*k:], b, az[2:], []int64{0})...)
 	qntCheckInts(t, "batched", got[0], tensor.Int32, []int{2, m, n}, want)
 	// 1-D operands.
-	got = nnMustEval(t, "MatMulInteger", 10, 1, []*tensor.Tensor{qntT([]int{3}, uint8(1), 2, 3), qntT([]int{3}, uint8(4), 5, 6), qntT([]int{}, uint8(1))})
+	got = mustEval(t, "MatMulInteger", 10, 1, []*tensor.Tensor{qntT([]int{3}, uint8(1), 2, 3), qntT([]int{3}, uint8(4), 5, 6), qntT([]int{}, uint8(1))})
 	qntCheckInts(t, "vectors", got[0], tensor.Int32, []int{}, []int64{0*4 + 1*5 + 2*6})
 }
 
@@ -528,11 +528,11 @@ func TestQntQLinearMatMul(t *testing.T) {
 			if u {
 				dt = tensor.Uint8
 			}
-			got := nnMustEval(t, "QLinearMatMul", opset, 1, in)
+			got := mustEval(t, "QLinearMatMul", opset, 1, in)
 			qntCheckInts(t, "2D", got[0], dt, []int{2, 3}, want)
 			in[0] = qnt8([]int{2, 2, 4}, sh(append(append([]int64(nil), a...), a...)), u)
 			in[3] = qnt8([]int{2, 4, 3}, sh(append(append([]int64(nil), b...), b...)), u)
-			got = nnMustEval(t, "QLinearMatMul", opset, 1, in)
+			got = mustEval(t, "QLinearMatMul", opset, 1, in)
 			qntCheckInts(t, "3D", got[0], dt, []int{2, 2, 3}, append(append([]int64(nil), want...), want...))
 		}
 	}
@@ -551,7 +551,7 @@ func TestQntQLinearMatMul(t *testing.T) {
 			bs[i] = float32(0.001 + 0.01*r.Float64())
 		}
 		ys, yz := float32(0.001+0.01*r.Float64()), qntRandInts(r, 1, true)
-		got := nnMustEval(t, "QLinearMatMul", 21, 1, []*tensor.Tensor{qnt8([]int{m, k}, av, true), qntT([]int{m}, as...), qnt8([]int{m}, az, true),
+		got := mustEval(t, "QLinearMatMul", 21, 1, []*tensor.Tensor{qnt8([]int{m, k}, av, true), qntT([]int{m}, as...), qnt8([]int{m}, az, true),
 			qnt8([]int{k, n}, bv, false), qntT([]int{1, n}, bs...), qnt8([]int{n}, bz, false), qntT([]int{}, ys), qnt8([]int{}, yz, true)})
 		acc := qntNaiveMatMul(m, k, n, av, bv, az, bz)
 		want := make([]int64, len(acc))
@@ -580,21 +580,21 @@ func TestQntErrors(t *testing.T) {
 	}{
 		{"scale length", "QuantizeLinear", 13, 1, []*tensor.Tensor{f([]int{2, 3}), f([]int{2}), u8(2)}, nil, false},
 		{"zero point length", "QuantizeLinear", 13, 1, []*tensor.Tensor{f([]int{2, 3}), f([]int{3}), u8(2)}, nil, false},
-		{"axis out of range", "QuantizeLinear", 13, 1, []*tensor.Tensor{f([]int{2, 3}), f([]int{3}), u8(3)}, []*ir.Attribute{nnAInt("axis", 2)}, false},
+		{"axis out of range", "QuantizeLinear", 13, 1, []*tensor.Tensor{f([]int{2, 3}), f([]int{3}), u8(3)}, []*ir.Attribute{attrInt("axis", 2)}, false},
 		{"1-D scale of a 1-D input, default axis", "QuantizeLinear", 13, 1, []*tensor.Tensor{f([]int{3}), f([]int{3})}, nil, false},
 		{"2-D scale before 21", "QuantizeLinear", 19, 1, []*tensor.Tensor{f([]int{2, 3}), f([]int{2, 3})}, nil, false},
-		{"block mismatch", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2, 6}), f([]int{2, 2})}, []*ir.Attribute{nnAInt("block_size", 2)}, false},
-		{"block rank", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2, 6}), f([]int{3})}, []*ir.Attribute{nnAInt("block_size", 2)}, false},
-		{"negative block", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2, 6}), f([]int{2, 3})}, []*ir.Attribute{nnAInt("block_size", -2)}, false},
-		{"float8 output_dtype", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2}), one}, []*ir.Attribute{nnAInt("output_dtype", 17)}, true},
-		{"int4 output_dtype", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2}), one}, []*ir.Attribute{nnAInt("output_dtype", 22)}, true},
-		{"output_dtype vs zero point", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2}), one, u8()}, []*ir.Attribute{nnAInt("output_dtype", int64(tensor.Int8))}, false},
+		{"block mismatch", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2, 6}), f([]int{2, 2})}, []*ir.Attribute{attrInt("block_size", 2)}, false},
+		{"block rank", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2, 6}), f([]int{3})}, []*ir.Attribute{attrInt("block_size", 2)}, false},
+		{"negative block", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2, 6}), f([]int{2, 3})}, []*ir.Attribute{attrInt("block_size", -2)}, false},
+		{"float8 output_dtype", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2}), one}, []*ir.Attribute{attrInt("output_dtype", 17)}, true},
+		{"int4 output_dtype", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2}), one}, []*ir.Attribute{attrInt("output_dtype", 22)}, true},
+		{"output_dtype vs zero point", "QuantizeLinear", 21, 1, []*tensor.Tensor{f([]int{2}), one, u8()}, []*ir.Attribute{attrInt("output_dtype", int64(tensor.Int8))}, false},
 		{"int32 output", "QuantizeLinear", 13, 1, []*tensor.Tensor{f([]int{2}), one, qntT([]int{}, int32(0))}, nil, false},
 		{"float64 input", "QuantizeLinear", 13, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float64, 2)), one}, nil, false},
-		{"precision int", "QuantizeLinear", 25, 1, []*tensor.Tensor{f([]int{2}), one}, []*ir.Attribute{nnAInt("precision", int64(tensor.Int32))}, false},
+		{"precision int", "QuantizeLinear", 25, 1, []*tensor.Tensor{f([]int{2}), one}, []*ir.Attribute{attrInt("precision", int64(tensor.Int32))}, false},
 		{"dequantize float input", "DequantizeLinear", 13, 1, []*tensor.Tensor{f([]int{2}), one}, nil, false},
 		{"dequantize zero point type", "DequantizeLinear", 13, 1, []*tensor.Tensor{u8(2), one, i8()}, nil, false},
-		{"dequantize int output_dtype", "DequantizeLinear", 23, 1, []*tensor.Tensor{u8(2), one}, []*ir.Attribute{nnAInt("output_dtype", int64(tensor.Int32))}, false},
+		{"dequantize int output_dtype", "DequantizeLinear", 23, 1, []*tensor.Tensor{u8(2), one}, []*ir.Attribute{attrInt("output_dtype", int64(tensor.Int32))}, false},
 		{"dequantize scale length", "DequantizeLinear", 13, 1, []*tensor.Tensor{u8(2, 3), f([]int{2})}, nil, false},
 		{"dynamic float64", "DynamicQuantizeLinear", 11, 3, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float64, 2))}, nil, false},
 		{"convinteger float", "ConvInteger", 10, 1, []*tensor.Tensor{f([]int{1, 1, 3, 3}), f([]int{1, 1, 2, 2})}, nil, false},
@@ -618,7 +618,7 @@ func TestQntErrors(t *testing.T) {
 		{"qlinearmatmul float16 scale at 10", "QLinearMatMul", 10, 1, []*tensor.Tensor{u8(2, 3), qntT([]int{}, tensor.NewF16(1)), u8(), u8(3, 4), one, u8(), one, u8()}, nil, false},
 	}
 	for _, c := range cases {
-		_, err := nnEval(c.op, c.opset, c.nOut, c.inputs, c.attrs...)
+		_, err := evalNode("", c.op, c.opset, c.nOut, c.inputs, c.attrs...)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue
@@ -647,7 +647,7 @@ func TestQntKernelsCheckShapes(t *testing.T) {
 	}{
 		{"QuantizeLinear", 13, []*tensor.Tensor{f(2, 3), f(4), u8(4)}, nil},
 		{"QuantizeLinear", 13, []*tensor.Tensor{f(2, 3), f(3), u8(2)}, nil},
-		{"QuantizeLinear", 21, []*tensor.Tensor{f(2, 6), f(2, 4), u8(2, 4)}, []*ir.Attribute{nnAInt("block_size", 2)}},
+		{"QuantizeLinear", 21, []*tensor.Tensor{f(2, 6), f(2, 4), u8(2, 4)}, []*ir.Attribute{attrInt("block_size", 2)}},
 		{"DequantizeLinear", 13, []*tensor.Tensor{u8(2, 3), f(4), u8(4)}, nil},
 		{"DequantizeLinear", 13, []*tensor.Tensor{u8(2, 3), f(3), u8(1)}, nil},
 		{"ConvInteger", 10, []*tensor.Tensor{u8(1, 2, 3, 3), u8(2, 1, 2, 2), u8(), u8(3)}, nil},
@@ -697,7 +697,7 @@ func TestQntONNXNodeCases(t *testing.T) {
 	onnxRunPrefixes(t, 0, 0, qntONNXPrefixes...)
 }
 
-// qntEvalUnknown runs op like nnEval, but with a kernel built without the
+// qntEvalUnknown runs op like evalNode, but with a kernel built without the
 // inputs' values (as for graph inputs), so nothing is precomputed.
 func qntEvalUnknown(t *testing.T, op string, opset int64, inputs []*tensor.Tensor, attrs ...*ir.Attribute) []*tensor.Tensor {
 	t.Helper()
@@ -745,11 +745,11 @@ func TestQntConstantOperands(t *testing.T) {
 		wz := qnt8([]int{M}, qntRandInts(r, M, false), false)
 		in := []*tensor.Tensor{x, w, qnt8([]int{}, qntRandInts(r, 1, true), true), wz}
 		nnCheckClose(t, "ConvInteger", qntEvalUnknown(t, "ConvInteger", 10, in, c.attrs()...)[0],
-			nnMustEval(t, "ConvInteger", 10, 1, in, c.attrs()...)[0], 0, 0)
+			mustEval(t, "ConvInteger", 10, 1, in, c.attrs()...)[0], 0, 0)
 		qin := []*tensor.Tensor{x, qntT([]int{}, float32(0.02)), qnt8([]int{}, []int64{3}, true), w, qntT([]int{}, float32(0.01)), wz,
 			qntT([]int{}, float32(0.3)), qnt8([]int{}, []int64{-3}, false)}
 		nnCheckClose(t, "QLinearConv", qntEvalUnknown(t, "QLinearConv", 10, qin, c.attrs()...)[0],
-			nnMustEval(t, "QLinearConv", 10, 1, qin, c.attrs()...)[0], 0, 0)
+			mustEval(t, "QLinearConv", 10, 1, qin, c.attrs()...)[0], 0, 0)
 	}
 	for range 30 {
 		m, k, n := 1+r.IntN(5), 1+r.IntN(9), 1+r.IntN(5)
@@ -757,12 +757,12 @@ func TestQntConstantOperands(t *testing.T) {
 		b := qnt8([]int{k, n}, qntRandInts(r, k*n, true), true)
 		bz := qnt8([]int{n}, qntRandInts(r, n, true), true)
 		in := []*tensor.Tensor{a, b, nil, bz}
-		nnCheckClose(t, "MatMulInteger", qntEvalUnknown(t, "MatMulInteger", 10, in)[0], nnMustEval(t, "MatMulInteger", 10, 1, in)[0], 0, 0)
+		nnCheckClose(t, "MatMulInteger", qntEvalUnknown(t, "MatMulInteger", 10, in)[0], mustEval(t, "MatMulInteger", 10, 1, in)[0], 0, 0)
 		qin := []*tensor.Tensor{a, qntT([]int{}, float32(0.05)), qnt8([]int{}, []int64{1}, false), b, qntT([]int{n}, make([]float32, n)...), bz,
 			qntT([]int{}, float32(0.7)), qnt8([]int{}, []int64{100}, true)}
 		for i := range n {
 			tensor.Data[float32](qin[4])[i] = float32(0.01 * float64(i+1))
 		}
-		nnCheckClose(t, "QLinearMatMul", qntEvalUnknown(t, "QLinearMatMul", 10, qin)[0], nnMustEval(t, "QLinearMatMul", 10, 1, qin)[0], 0, 0)
+		nnCheckClose(t, "QLinearMatMul", qntEvalUnknown(t, "QLinearMatMul", 10, qin)[0], mustEval(t, "QLinearMatMul", 10, 1, qin)[0], 0, 0)
 	}
 }

@@ -42,8 +42,8 @@ func TestRndUniformDistribution(t *testing.T) {
 		for _, lh := range [][2]float32{{0, 1}, {-3, 5}, {2, 2.5}} {
 			lo, hi := float64(lh[0]), float64(lh[1])
 			what := fmt.Sprintf("%v [%v, %v)", dt, lo, hi)
-			out, err := w2dEval("", "RandomUniform", 22, 1, nil, w2dInts("shape", 400, n/400), w2dInt("dtype", int64(dt)),
-				w2dFloat("low", lh[0]), w2dFloat("high", lh[1]), w2dFloat("seed", 3))
+			out, err := evalNode("", "RandomUniform", 22, 1, nil, attrInts("shape", 400, n/400), attrInt("dtype", int64(dt)),
+				attrFloat("low", lh[0]), attrFloat("high", lh[1]), attrFloat("seed", 3))
 			if err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
@@ -83,8 +83,8 @@ func TestRndNormalDistribution(t *testing.T) {
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Float16} {
 		for _, ms := range [][2]float32{{0, 1}, {10, 0.5}, {-2, 3}} {
 			what := fmt.Sprintf("%v N(%v, %v²)", dt, ms[0], ms[1])
-			out, err := w2dEval("", "RandomNormal", 1, 1, nil, w2dInts("shape", n), w2dInt("dtype", int64(dt)),
-				w2dFloat("mean", ms[0]), w2dFloat("scale", ms[1]), w2dFloat("seed", 11))
+			out, err := evalNode("", "RandomNormal", 1, 1, nil, attrInts("shape", n), attrInt("dtype", int64(dt)),
+				attrFloat("mean", ms[0]), attrFloat("scale", ms[1]), attrFloat("seed", 11))
 			if err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
@@ -113,7 +113,7 @@ func TestRndNormalDistribution(t *testing.T) {
 func TestRndSeeds(t *testing.T) {
 	draw := func(attrs ...*ir.Attribute) []float32 {
 		t.Helper()
-		out, err := w2dEval("", "RandomNormal", 22, 1, nil, append(attrs, w2dInts("shape", 2, 8))...)
+		out, err := evalNode("", "RandomNormal", 22, 1, nil, append(attrs, attrInts("shape", 2, 8))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,10 +127,10 @@ func TestRndSeeds(t *testing.T) {
 		}
 		return true
 	}
-	if a, b := draw(w2dFloat("seed", 1.5)), draw(w2dFloat("seed", 1.5)); !same(a, b) {
+	if a, b := draw(attrFloat("seed", 1.5)), draw(attrFloat("seed", 1.5)); !same(a, b) {
 		t.Errorf("same seed, different values: %v %v", a, b)
 	}
-	if a, b := draw(w2dFloat("seed", 1.5)), draw(w2dFloat("seed", 2.5)); same(a, b) {
+	if a, b := draw(attrFloat("seed", 1.5)), draw(attrFloat("seed", 2.5)); same(a, b) {
 		t.Errorf("different seeds, same values: %v", a)
 	}
 	if a, b := draw(), draw(); same(a, b) {
@@ -141,7 +141,7 @@ func TestRndSeeds(t *testing.T) {
 func TestRndLike(t *testing.T) {
 	x := tensor.Must(tensor.New(tensor.Float64, 3, 0, 2))
 	for _, op := range []string{"RandomUniformLike", "RandomNormalLike"} {
-		out, err := w2dEval("", op, 1, 1, []*tensor.Tensor{x})
+		out, err := evalNode("", op, 1, 1, []*tensor.Tensor{x})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestRndLike(t *testing.T) {
 		}
 		// dtype given: any input type will do.
 		xi := w2dT([]int64{1, 2, 3, 4, 5, 6}, 2, 3)
-		out, err = w2dEval("", op, 22, 1, []*tensor.Tensor{xi}, w2dInt("dtype", int64(tensor.BFloat16)), w2dFloat("seed", 0))
+		out, err = evalNode("", op, 22, 1, []*tensor.Tensor{xi}, attrInt("dtype", int64(tensor.BFloat16)), attrFloat("seed", 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,15 +158,15 @@ func TestRndLike(t *testing.T) {
 			t.Errorf("%s: got %v%v", op, y.DType(), y.Shape())
 		}
 		// An integer input without dtype, and bfloat16 before opset 22.
-		if _, err := w2dEval("", op, 22, 1, []*tensor.Tensor{xi}); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", op, 22, 1, []*tensor.Tensor{xi}); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%s on int64 without dtype: err = %v", op, err)
 		}
-		if _, err := w2dEval("", op, 21, 1, []*tensor.Tensor{xi}, w2dInt("dtype", int64(tensor.BFloat16))); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", op, 21, 1, []*tensor.Tensor{xi}, attrInt("dtype", int64(tensor.BFloat16))); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%s bfloat16 at opset 21: err = %v", op, err)
 		}
 	}
 	// Scalars.
-	out, err := w2dEval("", "RandomUniformLike", 22, 1, []*tensor.Tensor{tensor.Scalar(float32(0))}, w2dFloat("low", 5), w2dFloat("high", 6))
+	out, err := evalNode("", "RandomUniformLike", 22, 1, []*tensor.Tensor{tensor.Scalar(float32(0))}, attrFloat("low", 5), attrFloat("high", 6))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,19 +182,19 @@ func TestRndErrors(t *testing.T) {
 		attrs []*ir.Attribute
 	}{
 		{"no shape", "RandomUniform", nil},
-		{"negative dim", "RandomNormal", []*ir.Attribute{w2dInts("shape", 2, -1)}},
-		{"huge", "RandomNormal", []*ir.Attribute{w2dInts("shape", 1<<30, 1<<30, 1<<30)}},
-		{"int dtype", "RandomUniform", []*ir.Attribute{w2dInts("shape", 2), w2dInt("dtype", int64(tensor.Int32))}},
-		{"bad dtype", "RandomUniform", []*ir.Attribute{w2dInts("shape", 2), w2dInt("dtype", 99)}},
-		{"low > high", "RandomUniform", []*ir.Attribute{w2dInts("shape", 2), w2dFloat("low", 2), w2dFloat("high", 1)}},
-		{"shape type", "RandomUniform", []*ir.Attribute{w2dInt("shape", 2)}},
+		{"negative dim", "RandomNormal", []*ir.Attribute{attrInts("shape", 2, -1)}},
+		{"huge", "RandomNormal", []*ir.Attribute{attrInts("shape", 1<<30, 1<<30, 1<<30)}},
+		{"int dtype", "RandomUniform", []*ir.Attribute{attrInts("shape", 2), attrInt("dtype", int64(tensor.Int32))}},
+		{"bad dtype", "RandomUniform", []*ir.Attribute{attrInts("shape", 2), attrInt("dtype", 99)}},
+		{"low > high", "RandomUniform", []*ir.Attribute{attrInts("shape", 2), attrFloat("low", 2), attrFloat("high", 1)}},
+		{"shape type", "RandomUniform", []*ir.Attribute{attrInt("shape", 2)}},
 	} {
-		if _, err := w2dEval("", c.op, 22, 1, nil, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", c.op, 22, 1, nil, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode", c.name, err)
 		}
 	}
 	// low == high is a constant.
-	out, err := w2dEval("", "RandomUniform", 22, 1, nil, w2dInts("shape", 3), w2dFloat("low", 2), w2dFloat("high", 2))
+	out, err := evalNode("", "RandomUniform", 22, 1, nil, attrInts("shape", 3), attrFloat("low", 2), attrFloat("high", 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestRndBernoulli(t *testing.T) {
 		p = append(p, probs...)
 	}
 	x := w2dT(p, reps, len(probs))
-	out, err := w2dEval("", "Bernoulli", 15, 1, []*tensor.Tensor{x}, w2dFloat("seed", 5))
+	out, err := evalNode("", "Bernoulli", 15, 1, []*tensor.Tensor{x}, attrFloat("seed", 5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestRndBernoulli(t *testing.T) {
 		{tensor.BFloat16, func(y *tensor.Tensor) bool { d := tensor.Data[tensor.BF16](y); return d[2].Float32() == 1 }},
 		{tensor.Float32, func(y *tensor.Tensor) bool { d := tensor.Data[float32](y); return d[3] == 0 && d[2] == 1 }},
 	} {
-		out, err := w2dEval("", "Bernoulli", 22, 1, []*tensor.Tensor{xf}, w2dInt("dtype", int64(c.dt)))
+		out, err := evalNode("", "Bernoulli", 22, 1, []*tensor.Tensor{xf}, attrInt("dtype", int64(c.dt)))
 		if err != nil {
 			t.Fatalf("%v: %v", c.dt, err)
 		}
@@ -274,7 +274,7 @@ func TestRndBernoulli(t *testing.T) {
 	}
 	// Half input, default output type.
 	xh := w2dT([]tensor.F16{tensor.NewF16(1), tensor.NewF16(0)})
-	out, err = w2dEval("", "Bernoulli", 15, 1, []*tensor.Tensor{xh})
+	out, err = evalNode("", "Bernoulli", 15, 1, []*tensor.Tensor{xh})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,10 +288,10 @@ func TestRndBernoulli(t *testing.T) {
 		attrs []*ir.Attribute
 	}{
 		{w2dT([]int32{1}), 22, nil},
-		{xf, 22, []*ir.Attribute{w2dInt("dtype", int64(tensor.String))}},
-		{xf, 15, []*ir.Attribute{w2dInt("dtype", int64(tensor.BFloat16))}},
+		{xf, 22, []*ir.Attribute{attrInt("dtype", int64(tensor.String))}},
+		{xf, 15, []*ir.Attribute{attrInt("dtype", int64(tensor.BFloat16))}},
 	} {
-		if _, err := w2dEval("", "Bernoulli", c.opset, 1, []*tensor.Tensor{c.x}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "Bernoulli", c.opset, 1, []*tensor.Tensor{c.x}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%v %v: err = %v", c.x, c.attrs, err)
 		}
 	}
@@ -317,8 +317,8 @@ func TestRndMultinomial(t *testing.T) {
 		flat = append(flat, r...)
 	}
 	for _, dt := range []tensor.DType{tensor.Int32, tensor.Int64} {
-		out, err := w2dEval("", "Multinomial", 7, 1, []*tensor.Tensor{w2dT(flat, 4, 4)},
-			w2dInt("sample_size", samples), w2dInt("dtype", int64(dt)), w2dFloat("seed", 2))
+		out, err := evalNode("", "Multinomial", 7, 1, []*tensor.Tensor{w2dT(flat, 4, 4)},
+			attrInt("sample_size", samples), attrInt("dtype", int64(dt)), attrFloat("seed", 2))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,18 +343,18 @@ func TestRndMultinomial(t *testing.T) {
 	}
 	// Default dtype int32, sample_size 1, float16 input.
 	xh := w2dT([]tensor.F16{tensor.NewF16(0), tensor.NewF16(-70000)}, 1, 2)
-	out, err := w2dEval("", "Multinomial", 22, 1, []*tensor.Tensor{xh})
+	out, err := evalNode("", "Multinomial", 22, 1, []*tensor.Tensor{xh})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w2dCheck(t, "float16 default", out[0], []int32{0}, 1, 1)
 	// sample_size 0 and an empty batch.
-	out, err = w2dEval("", "Multinomial", 22, 1, []*tensor.Tensor{w2dT([]float32{1, 2}, 1, 2)}, w2dInt("sample_size", 0))
+	out, err = evalNode("", "Multinomial", 22, 1, []*tensor.Tensor{w2dT([]float32{1, 2}, 1, 2)}, attrInt("sample_size", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	w2dCheck(t, "no samples", out[0], []int32{}, 1, 0)
-	out, err = w2dEval("", "Multinomial", 22, 1, []*tensor.Tensor{w2dT([]float32{}, 0, 3)}, w2dInt("sample_size", 4))
+	out, err = evalNode("", "Multinomial", 22, 1, []*tensor.Tensor{w2dT([]float32{}, 0, 3)}, attrInt("sample_size", 4))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,11 +368,11 @@ func TestRndMultinomial(t *testing.T) {
 		{"rank 3", w2dT([]float32{1, 2}, 1, 1, 2), nil},
 		{"no classes", w2dT([]float32{}, 2, 0), nil},
 		{"all -inf", w2dT([]float64{math.Inf(-1), math.NaN()}, 1, 2), nil},
-		{"negative sample_size", w2dT([]float32{1, 2}, 1, 2), []*ir.Attribute{w2dInt("sample_size", -1)}},
-		{"float dtype", w2dT([]float32{1, 2}, 1, 2), []*ir.Attribute{w2dInt("dtype", int64(tensor.Float32))}},
+		{"negative sample_size", w2dT([]float32{1, 2}, 1, 2), []*ir.Attribute{attrInt("sample_size", -1)}},
+		{"float dtype", w2dT([]float32{1, 2}, 1, 2), []*ir.Attribute{attrInt("dtype", int64(tensor.Float32))}},
 		{"int input", w2dT([]int64{1, 2}, 1, 2), nil},
 	} {
-		if _, err := w2dEval("", "Multinomial", 22, 1, []*tensor.Tensor{c.x}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) && !errors.Is(err, ops.ErrShapeMismatch) {
+		if _, err := evalNode("", "Multinomial", 22, 1, []*tensor.Tensor{c.x}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) && !errors.Is(err, ops.ErrShapeMismatch) {
 			t.Errorf("%s: err = %v, want an invalid-node or shape error", c.name, err)
 		}
 	}

@@ -22,15 +22,15 @@ func TestRedArgMaxMin(t *testing.T) {
 		want      []float64
 	}{
 		{"ArgMax", 13, nil, []int{1, 3}, []float64{1, 0, 1}},
-		{"ArgMax", 13, []*ir.Attribute{redAttrInt("axis", 1)}, []int{2, 1}, []float64{1, 0}},
-		{"ArgMax", 13, []*ir.Attribute{redAttrInt("axis", -1), redAttrInt("select_last_index", 1)}, []int{2, 1}, []float64{2, 2}},
-		{"ArgMax", 11, []*ir.Attribute{redAttrInt("axis", 1), redAttrInt("keepdims", 0)}, []int{2}, []float64{1, 0}},
-		{"ArgMin", 12, []*ir.Attribute{redAttrInt("axis", 1), redAttrInt("keepdims", 0)}, []int{2}, []float64{0, 1}},
-		{"ArgMin", 13, []*ir.Attribute{redAttrInt("axis", 0), redAttrInt("keepdims", 0)}, []int{3}, []float64{0, 1, 0}},
-		{"ArgMin", 13, []*ir.Attribute{redAttrInt("axis", 0), redAttrInt("select_last_index", 1)}, []int{1, 3}, []float64{0, 1, 0}},
+		{"ArgMax", 13, []*ir.Attribute{attrInt("axis", 1)}, []int{2, 1}, []float64{1, 0}},
+		{"ArgMax", 13, []*ir.Attribute{attrInt("axis", -1), attrInt("select_last_index", 1)}, []int{2, 1}, []float64{2, 2}},
+		{"ArgMax", 11, []*ir.Attribute{attrInt("axis", 1), attrInt("keepdims", 0)}, []int{2}, []float64{1, 0}},
+		{"ArgMin", 12, []*ir.Attribute{attrInt("axis", 1), attrInt("keepdims", 0)}, []int{2}, []float64{0, 1}},
+		{"ArgMin", 13, []*ir.Attribute{attrInt("axis", 0), attrInt("keepdims", 0)}, []int{3}, []float64{0, 1, 0}},
+		{"ArgMin", 13, []*ir.Attribute{attrInt("axis", 0), attrInt("select_last_index", 1)}, []int{1, 3}, []float64{0, 1, 0}},
 	}
 	for _, c := range cases {
-		got, err := redEval(c.op, c.opset, 1, []*tensor.Tensor{x}, c.attrs...)
+		got, err := evalNode("", c.op, c.opset, 1, []*tensor.Tensor{x}, c.attrs...)
 		if err != nil {
 			t.Fatalf("%s %v: %v", c.op, c.attrs, err)
 		}
@@ -44,7 +44,7 @@ func TestRedArgMaxMin(t *testing.T) {
 	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float16, tensor.BFloat16, tensor.Int8, tensor.Uint8,
 		tensor.Int16, tensor.Uint16, tensor.Int32, tensor.Uint32, tensor.Int64, tensor.Uint64} {
 		for _, op := range []string{"ArgMax", "ArgMin"} {
-			got, err := redEval(op, 13, 1, []*tensor.Tensor{redFromF64(dt, []int{2, 4}, vals)}, redAttrInt("axis", 1))
+			got, err := evalNode("", op, 13, 1, []*tensor.Tensor{redFromF64(dt, []int{2, 4}, vals)}, attrInt("axis", 1))
 			if err != nil {
 				t.Fatalf("%s %v: %v", op, dt, err)
 			}
@@ -60,7 +60,7 @@ func TestRedArgMaxMin(t *testing.T) {
 		x    *tensor.Tensor
 		axis int64
 	}{{x, 2}, {x, -3}, {redF32([]int{2, 0}), 1}} {
-		if _, err := redEval("ArgMax", 13, 1, []*tensor.Tensor{in.x}, redAttrInt("axis", in.axis)); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "ArgMax", 13, 1, []*tensor.Tensor{in.x}, attrInt("axis", in.axis)); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("ArgMax %v axis %d: err = %v, want ErrInvalidNode", in.x, in.axis, err)
 		}
 	}
@@ -82,22 +82,22 @@ func TestRedCumSum(t *testing.T) {
 		{redI64(0), 1, 1, []float64{4, 5, 6, 0, 0, 0}},
 	}
 	for _, c := range cases {
-		got, err := redEval("CumSum", 14, 1, []*tensor.Tensor{x, c.axis},
-			redAttrInt("exclusive", c.exclusive), redAttrInt("reverse", c.reverse))
+		got, err := evalNode("", "CumSum", 14, 1, []*tensor.Tensor{x, c.axis},
+			attrInt("exclusive", c.exclusive), attrInt("reverse", c.reverse))
 		if err != nil {
 			t.Fatal(err)
 		}
 		redCheck(t, fmt.Sprintf("CumSum axis %v excl %d rev %d", c.axis, c.exclusive, c.reverse), got[0], []int{2, 3}, c.want, 0)
 	}
 	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float16, tensor.BFloat16, tensor.Int32, tensor.Int64, tensor.Uint32, tensor.Uint64} {
-		got, err := redEval("CumSum", 14, 1, []*tensor.Tensor{redFromF64(dt, []int{4}, []float64{1, 2, 3, 4}), tensor.Scalar(int64(0))})
+		got, err := evalNode("", "CumSum", 14, 1, []*tensor.Tensor{redFromF64(dt, []int{4}, []float64{1, 2, 3, 4}), tensor.Scalar(int64(0))})
 		if err != nil {
 			t.Fatalf("%v: %v", dt, err)
 		}
 		redCheck(t, "CumSum "+dt.String(), got[0], []int{4}, []float64{1, 3, 6, 10}, 0)
 	}
 	for _, axis := range []*tensor.Tensor{tensor.Scalar(int64(2)), redI64(0, 1), tensor.Scalar(float32(0))} {
-		if _, err := redEval("CumSum", 14, 1, []*tensor.Tensor{x, axis}); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "CumSum", 14, 1, []*tensor.Tensor{x, axis}); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("CumSum axis %v: err = %v, want ErrInvalidNode", axis, err)
 		}
 	}
@@ -137,7 +137,7 @@ func TestRedTopK(t *testing.T) {
 	x64, _ := x.Float64s()
 	for _, largest := range []int64{1, 0} {
 		for _, k := range []int64{0, 1, 3, 7} {
-			got, err := redEval("TopK", 11, 2, []*tensor.Tensor{x, redI64(k)}, redAttrInt("axis", -2), redAttrInt("largest", largest))
+			got, err := evalNode("", "TopK", 11, 2, []*tensor.Tensor{x, redI64(k)}, attrInt("axis", -2), attrInt("largest", largest))
 			if err != nil {
 				t.Fatalf("k %d: %v", k, err)
 			}
@@ -162,14 +162,14 @@ func TestRedTopK(t *testing.T) {
 		}
 	}
 	// Opset 1: k attribute; opset 10: k input; both largest.
-	got, err := redEval("TopK", 1, 2, []*tensor.Tensor{redF32([]int{4}, 1, 4, 2, 4)}, redAttrInt("k", 2))
+	got, err := evalNode("", "TopK", 1, 2, []*tensor.Tensor{redF32([]int{4}, 1, 4, 2, 4)}, attrInt("k", 2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	redCheck(t, "TopK-1", got[0], []int{2}, []float64{4, 4}, 0)
 	redCheck(t, "TopK-1 indices", got[1], []int{2}, []float64{1, 3}, 0)
 	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float16, tensor.BFloat16, tensor.Int32, tensor.Int64, tensor.Uint8} {
-		got, err := redEval("TopK", 24, 2, []*tensor.Tensor{redFromF64(dt, []int{5}, []float64{3, 1, 4, 1, 5}), redI64(3)}, redAttrInt("largest", 0))
+		got, err := evalNode("", "TopK", 24, 2, []*tensor.Tensor{redFromF64(dt, []int{5}, []float64{3, 1, 4, 1, 5}), redI64(3)}, attrInt("largest", 0))
 		if err != nil {
 			t.Fatalf("%v: %v", dt, err)
 		}
@@ -177,7 +177,7 @@ func TestRedTopK(t *testing.T) {
 		redCheck(t, "TopK indices "+dt.String(), got[1], []int{3}, []float64{1, 3, 0}, 0)
 	}
 	// NaN is the largest.
-	got, err = redEval("TopK", 11, 2, []*tensor.Tensor{redF32([]int{3}, 1, float32(math.NaN()), 2), redI64(2)})
+	got, err = evalNode("", "TopK", 11, 2, []*tensor.Tensor{redF32([]int{3}, 1, float32(math.NaN()), 2), redI64(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestRedTopK(t *testing.T) {
 		k    *tensor.Tensor
 		axis int64
 	}{{redI64(4), -1}, {redI64(-1), -1}, {redI64(1, 2), -1}, {redI64(1), 2}} {
-		if _, err := redEval("TopK", 11, 2, []*tensor.Tensor{xx, c.k}, redAttrInt("axis", c.axis)); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "TopK", 11, 2, []*tensor.Tensor{xx, c.k}, attrInt("axis", c.axis)); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("TopK k %v axis %d: err = %v, want ErrInvalidNode", c.k, c.axis, err)
 		}
 	}

@@ -14,39 +14,6 @@ import (
 
 // Test helpers shared by the reduce, softmax, select and resize tests.
 
-func redAttrInt(name string, v int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInt, Int: v}
-}
-
-func redAttrInts(name string, v ...int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInts, Ints: v}
-}
-
-func redAttrFloat(name string, v float32) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrFloat, Float: v}
-}
-
-func redAttrString(name, v string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrString, String: v}
-}
-
-// redEval runs a one-node graph of op at opset on the generic backend. A
-// nil input is an omitted optional input.
-func redEval(op string, opset int64, nOut int, in []*tensor.Tensor, attrs ...*ir.Attribute) ([]*tensor.Tensor, error) {
-	node := &ir.Node{OpType: op, Attrs: attrs}
-	for i, t := range in {
-		name := ""
-		if t != nil {
-			name = fmt.Sprintf("in%d", i)
-		}
-		node.Inputs = append(node.Inputs, name)
-	}
-	for i := range nOut {
-		node.Outputs = append(node.Outputs, fmt.Sprintf("out%d", i))
-	}
-	return ops.Eval(nil, node, opset, in, func(b string) bool { return b == Name })
-}
-
 func redRandF32(r *rand.Rand, shape ...int) *tensor.Tensor {
 	t := tensor.Must(tensor.New(tensor.Float32, shape...))
 	for i := range tensor.Data[float32](t) {
@@ -220,17 +187,17 @@ func TestRedAgainstNaive(t *testing.T) {
 				keep := trial%2 == 0
 				x64, _ := x.Float64s()
 				wantShape, want := redNaive(op, x64, shape, mask, keep)
-				keepAttr := redAttrInt("keepdims", map[bool]int64{true: 1, false: 0}[keep])
+				keepAttr := attrInt("keepdims", map[bool]int64{true: 1, false: 0}[keep])
 				what := fmt.Sprintf("%s %v axes %v keep %v", op, shape, axes, keep)
 
 				oldOpset := int64(11)
-				got, err := redEval(op, oldOpset, 1, []*tensor.Tensor{x}, keepAttr, redAttrInts("axes", axes...))
+				got, err := evalNode("", op, oldOpset, 1, []*tensor.Tensor{x}, keepAttr, attrInts("axes", axes...))
 				if err != nil {
 					t.Fatalf("%s opset 11: %v", what, err)
 				}
 				redCheck(t, what+" opset 11", got[0], wantShape, want, 1e-5)
 
-				got, err = redEval(op, 18, 1, []*tensor.Tensor{x, redI64(axes...)}, keepAttr)
+				got, err = evalNode("", op, 18, 1, []*tensor.Tensor{x, redI64(axes...)}, keepAttr)
 				if err != nil {
 					t.Fatalf("%s opset 18: %v", what, err)
 				}
@@ -251,7 +218,7 @@ func TestRedDTypes(t *testing.T) {
 		x := redFromF64(dt, shape, vals)
 		for _, op := range []string{"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
 			"ReduceL1", "ReduceSumSquare"} {
-			got, err := redEval(op, 18, 1, []*tensor.Tensor{x, redI64(1)})
+			got, err := evalNode("", op, 18, 1, []*tensor.Tensor{x, redI64(1)})
 			if err != nil {
 				t.Fatalf("%s %v: %v", op, dt, err)
 			}
@@ -275,20 +242,20 @@ func TestRedDTypes(t *testing.T) {
 	for _, dt := range []tensor.DType{tensor.Int8, tensor.Uint8} {
 		x := redFromF64(dt, shape, vals)
 		for _, op := range []string{"ReduceMax", "ReduceMin"} {
-			got, err := redEval(op, 12, 1, []*tensor.Tensor{x}, redAttrInts("axes", 1))
+			got, err := evalNode("", op, 12, 1, []*tensor.Tensor{x}, attrInts("axes", 1))
 			if err != nil {
 				t.Fatalf("%s %v: %v", op, dt, err)
 			}
 			ws, want := redNaive(op, vals, shape, mask, true)
 			redCheck(t, fmt.Sprintf("%s %v", op, dt), got[0], ws, want, 0)
 		}
-		if _, err := redEval("ReduceMax", 11, 1, []*tensor.Tensor{x}); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "ReduceMax", 11, 1, []*tensor.Tensor{x}); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("ReduceMax %v at opset 11: err = %v, want ErrInvalidNode", dt, err)
 		}
 	}
 	b := tensor.Must(tensor.FromSlice([]bool{true, true, true, false, false, true, false, false}, 4, 2))
 	for op, want := range map[string][]float64{"ReduceMax": {1, 1, 1, 0}, "ReduceMin": {1, 0, 0, 0}} {
-		got, err := redEval(op, 20, 1, []*tensor.Tensor{b, redI64(1)}, redAttrInt("keepdims", 0))
+		got, err := evalNode("", op, 20, 1, []*tensor.Tensor{b, redI64(1)}, attrInt("keepdims", 0))
 		if err != nil {
 			t.Fatalf("%s bool: %v", op, err)
 		}
@@ -342,11 +309,11 @@ func TestRedHandComputed(t *testing.T) {
 	}{
 		{"ReduceSum", 13, []*tensor.Tensor{x}, nil, []int{1, 1}, []float64{21}},
 		{"ReduceSum", 13, []*tensor.Tensor{x, redI64(0)}, nil, []int{1, 3}, []float64{5, 7, 9}},
-		{"ReduceSum", 13, []*tensor.Tensor{x, redI64(-1)}, []*ir.Attribute{redAttrInt("keepdims", 0)}, []int{2}, []float64{6, 15}},
-		{"ReduceSum", 11, []*tensor.Tensor{x}, []*ir.Attribute{redAttrInts("axes", 1, 0), redAttrInt("keepdims", 0)}, []int{}, []float64{21}},
+		{"ReduceSum", 13, []*tensor.Tensor{x, redI64(-1)}, []*ir.Attribute{attrInt("keepdims", 0)}, []int{2}, []float64{6, 15}},
+		{"ReduceSum", 11, []*tensor.Tensor{x}, []*ir.Attribute{attrInts("axes", 1, 0), attrInt("keepdims", 0)}, []int{}, []float64{21}},
 		{"ReduceMean", 18, []*tensor.Tensor{x, redI64(1)}, nil, []int{2, 1}, []float64{2, 5}},
 		{"ReduceMax", 18, []*tensor.Tensor{x, redI64(0)}, nil, []int{1, 3}, []float64{4, 5, 6}},
-		{"ReduceMin", 13, []*tensor.Tensor{x}, []*ir.Attribute{redAttrInts("axes", 1)}, []int{2, 1}, []float64{1, 4}},
+		{"ReduceMin", 13, []*tensor.Tensor{x}, []*ir.Attribute{attrInts("axes", 1)}, []int{2, 1}, []float64{1, 4}},
 		{"ReduceProd", 13, []*tensor.Tensor{x}, nil, []int{1, 1}, []float64{720}},
 		{"ReduceL1", 13, []*tensor.Tensor{redF32([]int{2}, -3, 4)}, nil, []int{1}, []float64{7}},
 		{"ReduceL2", 13, []*tensor.Tensor{redF32([]int{2}, -3, 4)}, nil, []int{1}, []float64{5}},
@@ -354,18 +321,18 @@ func TestRedHandComputed(t *testing.T) {
 		{"ReduceLogSum", 13, []*tensor.Tensor{redF32([]int{2}, 1, 2)}, nil, []int{1}, []float64{math.Log(3)}},
 		{"ReduceLogSumExp", 13, []*tensor.Tensor{redF32([]int{2}, 1000, 1000)}, nil, []int{1}, []float64{1000 + math.Log(2)}},
 		// noop_with_empty_axes: identity, but composite ops still map.
-		{"ReduceSum", 13, []*tensor.Tensor{x, redI64()}, []*ir.Attribute{redAttrInt("noop_with_empty_axes", 1)}, []int{2, 3}, []float64{1, 2, 3, 4, 5, 6}},
-		{"ReduceSum", 13, []*tensor.Tensor{x}, []*ir.Attribute{redAttrInt("noop_with_empty_axes", 1)}, []int{2, 3}, []float64{1, 2, 3, 4, 5, 6}},
-		{"ReduceSumSquare", 18, []*tensor.Tensor{x, redI64()}, []*ir.Attribute{redAttrInt("noop_with_empty_axes", 1)}, []int{2, 3}, []float64{1, 4, 9, 16, 25, 36}},
-		{"ReduceLogSum", 18, []*tensor.Tensor{x}, []*ir.Attribute{redAttrInt("noop_with_empty_axes", 1)}, []int{2, 3},
+		{"ReduceSum", 13, []*tensor.Tensor{x, redI64()}, []*ir.Attribute{attrInt("noop_with_empty_axes", 1)}, []int{2, 3}, []float64{1, 2, 3, 4, 5, 6}},
+		{"ReduceSum", 13, []*tensor.Tensor{x}, []*ir.Attribute{attrInt("noop_with_empty_axes", 1)}, []int{2, 3}, []float64{1, 2, 3, 4, 5, 6}},
+		{"ReduceSumSquare", 18, []*tensor.Tensor{x, redI64()}, []*ir.Attribute{attrInt("noop_with_empty_axes", 1)}, []int{2, 3}, []float64{1, 4, 9, 16, 25, 36}},
+		{"ReduceLogSum", 18, []*tensor.Tensor{x}, []*ir.Attribute{attrInt("noop_with_empty_axes", 1)}, []int{2, 3},
 			[]float64{0, math.Log(2), math.Log(3), math.Log(4), math.Log(5), math.Log(6)}},
 		// Empty axes input without noop reduces everything.
-		{"ReduceSum", 13, []*tensor.Tensor{x, redI64()}, []*ir.Attribute{redAttrInt("keepdims", 0)}, []int{}, []float64{21}},
+		{"ReduceSum", 13, []*tensor.Tensor{x, redI64()}, []*ir.Attribute{attrInt("keepdims", 0)}, []int{}, []float64{21}},
 		// A rank-0 input.
 		{"ReduceSum", 13, []*tensor.Tensor{tensor.Scalar(float32(7))}, nil, []int{}, []float64{7}},
 		// Reductions over an empty set give the identity.
 		{"ReduceSum", 13, []*tensor.Tensor{redF32([]int{0, 2}), redI64(0)}, nil, []int{1, 2}, []float64{0, 0}},
-		{"ReduceProd", 13, []*tensor.Tensor{redF32([]int{0, 2})}, []*ir.Attribute{redAttrInts("axes", 0)}, []int{1, 2}, []float64{1, 1}},
+		{"ReduceProd", 13, []*tensor.Tensor{redF32([]int{0, 2})}, []*ir.Attribute{attrInts("axes", 0)}, []int{1, 2}, []float64{1, 1}},
 		{"ReduceMax", 18, []*tensor.Tensor{redF32([]int{2, 0}), redI64(1)}, nil, []int{2, 1}, []float64{math.Inf(-1), math.Inf(-1)}},
 		{"ReduceMin", 18, []*tensor.Tensor{redF32([]int{2, 0}), redI64(1)}, nil, []int{2, 1}, []float64{math.Inf(1), math.Inf(1)}},
 		{"ReduceLogSumExp", 18, []*tensor.Tensor{redF32([]int{0})}, nil, []int{1}, []float64{math.Inf(-1)}},
@@ -377,7 +344,7 @@ func TestRedHandComputed(t *testing.T) {
 	}
 	for _, c := range cases {
 		what := fmt.Sprintf("%s opset %d %v", c.op, c.opset, c.attrs)
-		got, err := redEval(c.op, c.opset, 1, c.in, c.attrs...)
+		got, err := evalNode("", c.op, c.opset, 1, c.in, c.attrs...)
 		if err != nil {
 			t.Errorf("%s: %v", what, err)
 			continue
@@ -386,11 +353,11 @@ func TestRedHandComputed(t *testing.T) {
 	}
 	// Integer identities for an empty Max/Min.
 	e := tensor.Must(tensor.New(tensor.Int32, 0))
-	got, err := redEval("ReduceMax", 13, 1, []*tensor.Tensor{e})
+	got, err := evalNode("", "ReduceMax", 13, 1, []*tensor.Tensor{e})
 	if err != nil || tensor.Data[int32](got[0])[0] != math.MinInt32 {
 		t.Errorf("ReduceMax of empty int32 = %v, %v; want MinInt32", got, err)
 	}
-	got, err = redEval("ReduceMin", 13, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Uint64, 0))})
+	got, err = evalNode("", "ReduceMin", 13, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Uint64, 0))})
 	if err != nil || tensor.Data[uint64](got[0])[0] != math.MaxUint64 {
 		t.Errorf("ReduceMin of empty uint64 = %v, %v; want MaxUint64", got, err)
 	}
@@ -408,14 +375,14 @@ func TestRedErrors(t *testing.T) {
 		{"ReduceSum", 13, []*tensor.Tensor{x, redI64(2)}, nil},
 		{"ReduceSum", 13, []*tensor.Tensor{x, redI64(-3)}, nil},
 		{"ReduceSum", 13, []*tensor.Tensor{x, redI64(0, -2)}, nil},
-		{"ReduceMean", 11, []*tensor.Tensor{x}, []*ir.Attribute{redAttrInts("axes", 5)}},
+		{"ReduceMean", 11, []*tensor.Tensor{x}, []*ir.Attribute{attrInts("axes", 5)}},
 		{"ReduceMean", 18, []*tensor.Tensor{x, tensor.Must(tensor.FromSlice([]int32{0}, 1))}, nil},
 		{"ReduceMean", 18, []*tensor.Tensor{x, tensor.Must(tensor.FromSlice([]int64{0}, 1, 1))}, nil},
-		{"ReduceMean", 18, []*tensor.Tensor{x}, []*ir.Attribute{redAttrString("keepdims", "yes")}},
+		{"ReduceMean", 18, []*tensor.Tensor{x}, []*ir.Attribute{attrStr("keepdims", "yes")}},
 		{"ReduceLogSum", 13, []*tensor.Tensor{tensor.Must(tensor.FromSlice([]bool{true}, 1))}, nil},
 	}
 	for _, c := range cases {
-		_, err := redEval(c.op, c.opset, 1, c.in, c.attrs...)
+		_, err := evalNode("", c.op, c.opset, 1, c.in, c.attrs...)
 		if !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%s opset %d %v: err = %v, want ErrInvalidNode", c.op, c.opset, c.in[1:], err)
 		}
@@ -450,7 +417,7 @@ func BenchmarkRedSum(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(x.Len() * 4))
 			for b.Loop() {
-				if _, err := redEval("ReduceSum", 13, 1, []*tensor.Tensor{x, redI64(c.axes...)}); err != nil {
+				if _, err := evalNode("", "ReduceSum", 13, 1, []*tensor.Tensor{x, redI64(c.axes...)}); err != nil {
 					b.Fatal(err)
 				}
 			}

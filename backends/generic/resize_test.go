@@ -195,11 +195,11 @@ func TestRszAgainstNaive(t *testing.T) {
 		x := redRandF32(r, shape...)
 		x64, _ := x.Float64s()
 		attrs := []*ir.Attribute{
-			redAttrString("mode", c.mode), redAttrString("coordinate_transformation_mode", c.coord),
-			redAttrString("nearest_mode", c.nearest), redAttrFloat("cubic_coeff_a", float32(c.cubicA)),
-			redAttrInt("exclude_outside", map[bool]int64{true: 1}[c.exclude]),
-			redAttrInt("antialias", map[bool]int64{true: 1}[c.antialias]),
-			redAttrFloat("extrapolation_value", float32(c.extrap)),
+			attrStr("mode", c.mode), attrStr("coordinate_transformation_mode", c.coord),
+			attrStr("nearest_mode", c.nearest), attrFloat("cubic_coeff_a", float32(c.cubicA)),
+			attrInt("exclude_outside", map[bool]int64{true: 1}[c.exclude]),
+			attrInt("antialias", map[bool]int64{true: 1}[c.antialias]),
+			attrFloat("extrapolation_value", float32(c.extrap)),
 		}
 		in := []*tensor.Tensor{x, nil, nil, nil}
 		if c.coord == "tf_crop_and_resize" {
@@ -234,7 +234,7 @@ func TestRszAgainstNaive(t *testing.T) {
 			in[3] = redI64(sz...)
 		}
 		what := fmt.Sprintf("trial %d: %v -> %v %+v", trial, shape, out, c)
-		got, err := redEval("Resize", 19, 1, in, attrs...)
+		got, err := evalNode("", "Resize", 19, 1, in, attrs...)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -260,45 +260,45 @@ func TestRszHandComputed(t *testing.T) {
 		{"nearest half_pixel", "Resize", 13, []*tensor.Tensor{sq, nil, redF32([]int{4}, 1, 1, 2, 2)}, nil,
 			[]int{1, 1, 4, 4}, []float64{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}},
 		{"linear half_pixel", "Resize", 13, []*tensor.Tensor{row, nil, redF32([]int{1}, 2)},
-			[]*ir.Attribute{redAttrString("mode", "linear")}, []int{4}, []float64{0, 2.5, 7.5, 10}},
+			[]*ir.Attribute{attrStr("mode", "linear")}, []int{4}, []float64{0, 2.5, 7.5, 10}},
 		{"linear asymmetric", "Resize", 11, []*tensor.Tensor{row, redF32([]int{0}), redF32([]int{1}, 2)},
-			[]*ir.Attribute{redAttrString("mode", "linear"), redAttrString("coordinate_transformation_mode", "asymmetric")},
+			[]*ir.Attribute{attrStr("mode", "linear"), attrStr("coordinate_transformation_mode", "asymmetric")},
 			[]int{4}, []float64{0, 5, 10, 10}},
 		{"linear align_corners sizes", "Resize", 13, []*tensor.Tensor{row, nil, nil, redI64(3)},
-			[]*ir.Attribute{redAttrString("mode", "linear"), redAttrString("coordinate_transformation_mode", "align_corners")},
+			[]*ir.Attribute{attrStr("mode", "linear"), attrStr("coordinate_transformation_mode", "align_corners")},
 			[]int{3}, []float64{0, 5, 10}},
 		{"opset 11 empty scales with sizes", "Resize", 11, []*tensor.Tensor{row, redF32([]int{0}), redF32([]int{0}), redI64(1)},
-			[]*ir.Attribute{redAttrString("mode", "linear")}, []int{1}, []float64{5}},
+			[]*ir.Attribute{attrStr("mode", "linear")}, []int{1}, []float64{5}},
 		// Resize-10 and Upsample: x/scale, truncated; Resize-10 rounds up when shrinking.
 		{"resize-10 nearest down", "Resize", 10, []*tensor.Tensor{five, redF32([]int{1}, 0.6)}, nil, []int{3}, []float64{0, 2, 4}},
 		{"resize-10 linear up", "Resize", 10, []*tensor.Tensor{row, redF32([]int{1}, 2)},
-			[]*ir.Attribute{redAttrString("mode", "linear")}, []int{4}, []float64{0, 5, 10, 10}},
+			[]*ir.Attribute{attrStr("mode", "linear")}, []int{4}, []float64{0, 5, 10, 10}},
 		{"upsample-9 nearest", "Upsample", 9, []*tensor.Tensor{sq, redF32([]int{4}, 1, 1, 2, 3)}, nil, []int{1, 1, 4, 6},
 			[]float64{1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4}},
 		{"upsample-7 attr", "Upsample", 7, []*tensor.Tensor{row},
-			[]*ir.Attribute{redAttrString("mode", "linear"), {Name: "scales", Type: ir.AttrFloats, Floats: []float32{2}}},
+			[]*ir.Attribute{attrStr("mode", "linear"), {Name: "scales", Type: ir.AttrFloats, Floats: []float32{2}}},
 			[]int{4}, []float64{0, 5, 10, 10}},
 		// Opset 18: axes and keep_aspect_ratio_policy (2x4 image, box 4x4).
 		{"axes not_larger", "Resize", 18, []*tensor.Tensor{redF32([]int{1, 2, 4}, 1, 2, 3, 4, 5, 6, 7, 8), nil, nil, redI64(4, 4)},
-			[]*ir.Attribute{redAttrInts("axes", 1, 2), redAttrString("keep_aspect_ratio_policy", "not_larger")},
+			[]*ir.Attribute{attrInts("axes", 1, 2), attrStr("keep_aspect_ratio_policy", "not_larger")},
 			[]int{1, 2, 4}, []float64{1, 2, 3, 4, 5, 6, 7, 8}},
 		{"axes not_smaller", "Resize", 18, []*tensor.Tensor{redF32([]int{1, 2, 1}, 1, 2), nil, nil, redI64(3, 3)},
-			[]*ir.Attribute{redAttrInts("axes", -2, -1), redAttrString("keep_aspect_ratio_policy", "not_smaller")},
+			[]*ir.Attribute{attrInts("axes", -2, -1), attrStr("keep_aspect_ratio_policy", "not_smaller")},
 			[]int{1, 6, 3}, []float64{1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2}},
 		{"axes scales", "Resize", 18, []*tensor.Tensor{redF32([]int{2, 2}, 1, 2, 3, 4), nil, redF32([]int{1}, 2)},
-			[]*ir.Attribute{redAttrInts("axes", 1)}, []int{2, 4}, []float64{1, 1, 2, 2, 3, 3, 4, 4}},
+			[]*ir.Attribute{attrInts("axes", 1)}, []int{2, 4}, []float64{1, 1, 2, 2, 3, 3, 4, 4}},
 		// tf_crop_and_resize: roi [0.5, 1.5] of [0, 10] with 3 outputs: 5, 10, out of range.
 		{"crop extrapolation", "Resize", 13, []*tensor.Tensor{row, redF32([]int{2}, 0.5, 1.5), nil, redI64(3)},
-			[]*ir.Attribute{redAttrString("mode", "linear"), redAttrString("coordinate_transformation_mode", "tf_crop_and_resize"),
-				redAttrFloat("extrapolation_value", -1)}, []int{3}, []float64{5, 10, -1}},
+			[]*ir.Attribute{attrStr("mode", "linear"), attrStr("coordinate_transformation_mode", "tf_crop_and_resize"),
+				attrFloat("extrapolation_value", -1)}, []int{3}, []float64{5, 10, -1}},
 		// A no-op resize returns the input.
 		{"identity", "Resize", 13, []*tensor.Tensor{sq, nil, redF32([]int{4}, 1, 1, 1, 1)},
-			[]*ir.Attribute{redAttrString("mode", "cubic")}, []int{1, 1, 2, 2}, []float64{1, 2, 3, 4}},
+			[]*ir.Attribute{attrStr("mode", "cubic")}, []int{1, 1, 2, 2}, []float64{1, 2, 3, 4}},
 		// Shrinking to nothing.
 		{"to empty", "Resize", 13, []*tensor.Tensor{row, nil, redF32([]int{1}, 0.4)}, nil, []int{0}, []float64{}},
 	}
 	for _, c := range cases {
-		got, err := redEval(c.op, c.opset, 1, c.in, c.attrs...)
+		got, err := evalNode("", c.op, c.opset, 1, c.in, c.attrs...)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -310,16 +310,16 @@ func TestRszHandComputed(t *testing.T) {
 // TestRszDTypes resizes integers (rounded, saturated), halves, and, with
 // nearest, types without arithmetic.
 func TestRszDTypes(t *testing.T) {
-	up := []*ir.Attribute{redAttrString("mode", "linear"), redAttrString("coordinate_transformation_mode", "asymmetric")}
+	up := []*ir.Attribute{attrStr("mode", "linear"), attrStr("coordinate_transformation_mode", "asymmetric")}
 	sc := redF32([]int{1}, 4)
-	got, err := redEval("Resize", 13, 1, []*tensor.Tensor{tensor.Must(tensor.FromSlice([]uint8{0, 255}, 2)), nil, sc}, up...)
+	got, err := evalNode("", "Resize", 13, 1, []*tensor.Tensor{tensor.Must(tensor.FromSlice([]uint8{0, 255}, 2)), nil, sc}, up...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 0, 63.75, 127.5, 191.25, 255...
 	redCheck(t, "uint8 linear", got[0], []int{8}, []float64{0, 64, 128, 191, 255, 255, 255, 255}, 0)
-	got, err = redEval("Resize", 13, 1, []*tensor.Tensor{tensor.Must(tensor.FromSlice([]int8{-128, 127}, 2)), nil, nil, redI64(3)},
-		redAttrString("mode", "cubic"), redAttrString("coordinate_transformation_mode", "align_corners"))
+	got, err = evalNode("", "Resize", 13, 1, []*tensor.Tensor{tensor.Must(tensor.FromSlice([]int8{-128, 127}, 2)), nil, nil, redI64(3)},
+		attrStr("mode", "cubic"), attrStr("coordinate_transformation_mode", "align_corners"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,14 +327,14 @@ func TestRszDTypes(t *testing.T) {
 		t.Errorf("int8 cubic: %v", d)
 	}
 	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float16, tensor.BFloat16, tensor.Int32, tensor.Int64} {
-		got, err := redEval("Resize", 13, 1, []*tensor.Tensor{redFromF64(dt, []int{2}, []float64{0, 8}), nil, sc}, up...)
+		got, err := evalNode("", "Resize", 13, 1, []*tensor.Tensor{redFromF64(dt, []int{2}, []float64{0, 8}), nil, sc}, up...)
 		if err != nil {
 			t.Fatalf("%v: %v", dt, err)
 		}
 		redCheck(t, dt.String(), got[0], []int{8}, []float64{0, 2, 4, 6, 8, 8, 8, 8}, 0)
 	}
 	b := tensor.Must(tensor.FromSlice([]bool{true, false}, 2))
-	got, err = redEval("Resize", 13, 1, []*tensor.Tensor{b, nil, redF32([]int{1}, 2)})
+	got, err = evalNode("", "Resize", 13, 1, []*tensor.Tensor{b, nil, redF32([]int{1}, 2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,14 +342,14 @@ func TestRszDTypes(t *testing.T) {
 		t.Errorf("bool nearest: %v", d)
 	}
 	s := tensor.Must(tensor.FromSlice([]string{"a", "b"}, 2))
-	got, err = redEval("Resize", 13, 1, []*tensor.Tensor{s, nil, nil, redI64(3)}, redAttrString("nearest_mode", "floor"))
+	got, err = evalNode("", "Resize", 13, 1, []*tensor.Tensor{s, nil, nil, redI64(3)}, attrStr("nearest_mode", "floor"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := tensor.Data[string](got[0]); fmt.Sprint(d) != "[a a b]" {
 		t.Errorf("string nearest: %v", d)
 	}
-	if _, err := redEval("Resize", 13, 1, []*tensor.Tensor{b, nil, sc}, up...); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "Resize", 13, 1, []*tensor.Tensor{b, nil, sc}, up...); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("linear bool: err = %v, want ErrInvalidNode", err)
 	}
 }
@@ -377,21 +377,21 @@ func TestRszErrors(t *testing.T) {
 		{"huge sizes", "Resize", 13, []*tensor.Tensor{x, nil, nil, redI64(1<<40, 1<<40)}, nil},
 		{"negative size", "Resize", 13, []*tensor.Tensor{x, nil, nil, redI64(1, -4)}, nil},
 		{"int sizes", "Resize", 13, []*tensor.Tensor{x, nil, nil, tensor.Must(tensor.FromSlice([]int32{1, 4}, 2))}, nil},
-		{"bad mode", "Resize", 13, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{redAttrString("mode", "area")}},
-		{"bad coord mode", "Resize", 13, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{redAttrString("coordinate_transformation_mode", "middle")}},
-		{"symmetric before 19", "Resize", 18, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{redAttrString("coordinate_transformation_mode", "half_pixel_symmetric")}},
-		{"bad nearest mode", "Resize", 13, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{redAttrString("nearest_mode", "round")}},
-		{"bad policy", "Resize", 18, []*tensor.Tensor{x, nil, nil, sz}, []*ir.Attribute{redAttrString("keep_aspect_ratio_policy", "fit")}},
-		{"bad axes", "Resize", 18, []*tensor.Tensor{x, nil, redF32([]int{1}, 2)}, []*ir.Attribute{redAttrInts("axes", 2)}},
-		{"repeated axes", "Resize", 18, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{redAttrInts("axes", 1, -1)}},
+		{"bad mode", "Resize", 13, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{attrStr("mode", "area")}},
+		{"bad coord mode", "Resize", 13, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{attrStr("coordinate_transformation_mode", "middle")}},
+		{"symmetric before 19", "Resize", 18, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{attrStr("coordinate_transformation_mode", "half_pixel_symmetric")}},
+		{"bad nearest mode", "Resize", 13, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{attrStr("nearest_mode", "round")}},
+		{"bad policy", "Resize", 18, []*tensor.Tensor{x, nil, nil, sz}, []*ir.Attribute{attrStr("keep_aspect_ratio_policy", "fit")}},
+		{"bad axes", "Resize", 18, []*tensor.Tensor{x, nil, redF32([]int{1}, 2)}, []*ir.Attribute{attrInts("axes", 2)}},
+		{"repeated axes", "Resize", 18, []*tensor.Tensor{x, nil, sc}, []*ir.Attribute{attrInts("axes", 1, -1)}},
 		{"roi length", "Resize", 13, []*tensor.Tensor{x, redF32([]int{2}, 0, 1), nil, sz},
-			[]*ir.Attribute{redAttrString("coordinate_transformation_mode", "tf_crop_and_resize")}},
-		{"cubic in resize-10", "Resize", 10, []*tensor.Tensor{x, sc}, []*ir.Attribute{redAttrString("mode", "cubic")}},
+			[]*ir.Attribute{attrStr("coordinate_transformation_mode", "tf_crop_and_resize")}},
+		{"cubic in resize-10", "Resize", 10, []*tensor.Tensor{x, sc}, []*ir.Attribute{attrStr("mode", "cubic")}},
 		{"upsample shrinks", "Upsample", 9, []*tensor.Tensor{x, redF32([]int{2}, 1, 0.5)}, nil},
 		{"empty axis to non-empty", "Resize", 13, []*tensor.Tensor{redF32([]int{0}), nil, nil, redI64(3)}, nil},
 	}
 	for _, c := range cases {
-		_, err := redEval(c.op, c.opset, 1, c.in, c.attrs...)
+		_, err := evalNode("", c.op, c.opset, 1, c.in, c.attrs...)
 		if !errors.Is(err, ops.ErrInvalidNode) && !errors.Is(err, ops.ErrShapeMismatch) && !errors.Is(err, tensor.ErrShape) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode, ErrShapeMismatch or tensor.ErrShape", c.name, err)
 		}
@@ -405,8 +405,8 @@ func BenchmarkRszBilinear(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := redEval("Resize", 13, 1, []*tensor.Tensor{x, nil, redF32([]int{4}, 1, 1, 2, 2)},
-					redAttrString("mode", mode)); err != nil {
+				if _, err := evalNode("", "Resize", 13, 1, []*tensor.Tensor{x, nil, redF32([]int{4}, 1, 1, 2, 2)},
+					attrStr("mode", mode)); err != nil {
 					b.Fatal(err)
 				}
 			}

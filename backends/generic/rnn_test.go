@@ -12,14 +12,6 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-func rnnAStrings(name string, v ...string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrStrings, Strings: v}
-}
-
-func rnnAFloats(name string, v ...float32) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrFloats, Floats: v}
-}
-
 // rnnCase is one randomised recurrent configuration.
 type rnnCase struct {
 	op                    string
@@ -334,27 +326,27 @@ func rnnRunCase(t *testing.T, r *rand.Rand, c rnnCase, dt tensor.DType) {
 	for len(in) > 3 && in[len(in)-1] == nil {
 		in = in[:len(in)-1]
 	}
-	attrs := []*ir.Attribute{nnAInt("hidden_size", int64(hs)), nnAString("direction", c.direction)}
+	attrs := []*ir.Attribute{attrInt("hidden_size", int64(hs)), attrStr("direction", c.direction)}
 	if c.layout != 0 {
-		attrs = append(attrs, nnAInt("layout", int64(c.layout)))
+		attrs = append(attrs, attrInt("layout", int64(c.layout)))
 	}
 	if c.clip > 0 {
-		attrs = append(attrs, nnAFloat("clip", c.clip))
+		attrs = append(attrs, attrFloat("clip", c.clip))
 	}
 	if c.lbr {
-		attrs = append(attrs, nnAInt("linear_before_reset", 1))
+		attrs = append(attrs, attrInt("linear_before_reset", 1))
 	}
 	if c.inputForget {
-		attrs = append(attrs, nnAInt("input_forget", 1))
+		attrs = append(attrs, attrInt("input_forget", 1))
 	}
 	if c.acts != nil {
-		attrs = append(attrs, rnnAStrings("activations", c.acts...))
+		attrs = append(attrs, attrStrs("activations", c.acts...))
 	}
 	if c.alphas != nil {
-		attrs = append(attrs, rnnAFloats("activation_alpha", c.alphas...))
+		attrs = append(attrs, attrFloats("activation_alpha", c.alphas...))
 	}
 	if c.betas != nil {
-		attrs = append(attrs, rnnAFloats("activation_beta", c.betas...))
+		attrs = append(attrs, attrFloats("activation_beta", c.betas...))
 	}
 	present := make([]bool, len(in))
 	for i, v := range in {
@@ -411,8 +403,8 @@ func rnnRunCase(t *testing.T, r *rand.Rand, c rnnCase, dt tensor.DType) {
 func TestRNNHandComputed(t *testing.T) {
 	// Simple RNN, hidden 1, input 1: W=2, R=0.5, Wb=0.1, Rb=-0.2, X=[1, 0].
 	x := nnF32([]int{2, 1, 1}, 1, 0)
-	out := nnMustEval(t, "RNN", 14, 2, []*tensor.Tensor{x, nnF32([]int{1, 1, 1}, 2), nnF32([]int{1, 1, 1}, 0.5), nnF32([]int{1, 2}, 0.1, -0.2)},
-		nnAInt("hidden_size", 1))
+	out := mustEval(t, "RNN", 14, 2, []*tensor.Tensor{x, nnF32([]int{1, 1, 1}, 2), nnF32([]int{1, 1, 1}, 0.5), nnF32([]int{1, 2}, 0.1, -0.2)},
+		attrInt("hidden_size", 1))
 	h1 := math.Tanh(2 - 0.1)
 	h2 := math.Tanh(0.5*h1 - 0.1)
 	nnCheckF64(t, "Y", out[0], []int{2, 1, 1, 1}, []float64{h1, h2}, 1e-6, 1e-6)
@@ -422,7 +414,7 @@ func TestRNNHandComputed(t *testing.T) {
 	// i = o = f = sigmoid(1), c~ = tanh(1); C1 = f*0 + i*c~, H1 = o*tanh(C1).
 	zero := nnF32([]int{1, 4, 1}, 0, 0, 0, 0)
 	b := nnF32([]int{1, 8}, 1, 1, 1, 1, 0, 0, 0, 0)
-	out = nnMustEval(t, "LSTM", 14, 3, []*tensor.Tensor{nnF32([]int{1, 1, 1}, 5), zero, zero, b}, nnAInt("hidden_size", 1))
+	out = mustEval(t, "LSTM", 14, 3, []*tensor.Tensor{nnF32([]int{1, 1, 1}, 5), zero, zero, b}, attrInt("hidden_size", 1))
 	s := 1 / (1 + math.Exp(-1))
 	c1 := s * math.Tanh(1)
 	nnCheckF64(t, "LSTM Y_c", out[2], []int{1, 1, 1}, []float64{c1}, 1e-6, 1e-6)
@@ -430,8 +422,8 @@ func TestRNNHandComputed(t *testing.T) {
 
 	// GRU, hidden 1, zero weights, Wbz = 100 (z = 1): H stays at initial_h.
 	g0 := nnF32([]int{1, 3, 1}, 0, 0, 0)
-	out = nnMustEval(t, "GRU", 14, 2, []*tensor.Tensor{nnF32([]int{3, 1, 1}, 1, 2, 3), g0, g0, nnF32([]int{1, 6}, 100, 0, 0, 0, 0, 0), nil, nnF32([]int{1, 1, 1}, 0.75)},
-		nnAInt("hidden_size", 1))
+	out = mustEval(t, "GRU", 14, 2, []*tensor.Tensor{nnF32([]int{3, 1, 1}, 1, 2, 3), g0, g0, nnF32([]int{1, 6}, 100, 0, 0, 0, 0, 0), nil, nnF32([]int{1, 1, 1}, 0.75)},
+		attrInt("hidden_size", 1))
 	nnCheckF64(t, "GRU Y", out[0], []int{3, 1, 1, 1}, []float64{0.75, 0.75, 0.75}, 1e-6, 1e-6)
 }
 
@@ -498,7 +490,7 @@ func TestRNNErrors(t *testing.T) {
 	x := nnF32([]int{2, 1, 3}, 1, 2, 3, 4, 5, 6)
 	w := tensor.Must(tensor.New(tensor.Float32, 1, 2, 3))
 	rr := tensor.Must(tensor.New(tensor.Float32, 1, 2, 2))
-	hs := nnAInt("hidden_size", 2)
+	hs := attrInt("hidden_size", 2)
 	lens := func(v ...int32) *tensor.Tensor { return tensor.Must(tensor.FromSlice(v, len(v))) }
 	cases := []struct {
 		name  string
@@ -507,14 +499,14 @@ func TestRNNErrors(t *testing.T) {
 		attrs []*ir.Attribute
 		want  error
 	}{
-		{"direction", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, nnAString("direction", "sideways")}, ops.ErrInvalidNode},
-		{"activation", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, rnnAStrings("activations", "Cosh")}, ops.ErrInvalidNode},
+		{"direction", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, attrStr("direction", "sideways")}, ops.ErrInvalidNode},
+		{"activation", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, attrStrs("activations", "Cosh")}, ops.ErrInvalidNode},
 		{"activations count", "GRU", []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 1, 6, 3)), tensor.Must(tensor.New(tensor.Float32, 1, 6, 2))},
-			[]*ir.Attribute{hs, rnnAStrings("activations", "Sigmoid", "Tanh", "Tanh")}, ops.ErrInvalidNode},
-		{"clip", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, nnAFloat("clip", -1)}, ops.ErrInvalidNode},
-		{"layout", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, nnAInt("layout", 2)}, ops.ErrInvalidNode},
-		{"hidden size", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{nnAInt("hidden_size", 3)}, ops.ErrShapeMismatch},
-		{"hidden size 0", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{nnAInt("hidden_size", 0)}, ops.ErrInvalidNode},
+			[]*ir.Attribute{hs, attrStrs("activations", "Sigmoid", "Tanh", "Tanh")}, ops.ErrInvalidNode},
+		{"clip", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, attrFloat("clip", -1)}, ops.ErrInvalidNode},
+		{"layout", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{hs, attrInt("layout", 2)}, ops.ErrInvalidNode},
+		{"hidden size", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{attrInt("hidden_size", 3)}, ops.ErrShapeMismatch},
+		{"hidden size 0", "RNN", []*tensor.Tensor{x, w, rr}, []*ir.Attribute{attrInt("hidden_size", 0)}, ops.ErrInvalidNode},
 		{"W input size", "RNN", []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 1, 2, 4)), rr}, []*ir.Attribute{hs}, ops.ErrShapeMismatch},
 		{"W directions", "RNN", []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 2, 2, 3)), rr}, []*ir.Attribute{hs}, ops.ErrShapeMismatch},
 		{"X rank", "RNN", []*tensor.Tensor{nnF32([]int{6}, 1, 2, 3, 4, 5, 6), w, rr}, []*ir.Attribute{hs}, ops.ErrShapeMismatch},
@@ -528,7 +520,7 @@ func TestRNNErrors(t *testing.T) {
 		{"int X", "RNN", []*tensor.Tensor{tensor.Must(tensor.New(tensor.Int32, 2, 1, 3)), w, rr}, []*ir.Attribute{hs}, ops.ErrInvalidNode},
 	}
 	for _, c := range cases {
-		_, err := nnEval(c.op, 14, 2, c.in, c.attrs...)
+		_, err := evalNode("", c.op, 14, 2, c.in, c.attrs...)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}
@@ -540,11 +532,11 @@ func TestRNNEmptyAndZeroLengths(t *testing.T) {
 	// keeps its initial state and gets zero outputs.
 	w := nnF32([]int{1, 1, 1}, 1)
 	h0 := nnF32([]int{1, 2, 1}, 0.5, -0.5)
-	out := nnMustEval(t, "RNN", 14, 2, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 1)), w, w, nil, nil, h0}, nnAInt("hidden_size", 1))
+	out := mustEval(t, "RNN", 14, 2, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 2, 1)), w, w, nil, nil, h0}, attrInt("hidden_size", 1))
 	nnCheckF64(t, "Y", out[0], []int{0, 1, 2, 1}, nil, 0, 0)
 	nnCheckF64(t, "Y_h", out[1], []int{1, 2, 1}, []float64{0.5, -0.5}, 0, 0)
 	lens := tensor.Must(tensor.FromSlice([]int32{0, 1}, 2))
-	out = nnMustEval(t, "RNN", 14, 2, []*tensor.Tensor{nnF32([]int{1, 2, 1}, 1, 1), w, w, nil, lens, h0}, nnAInt("hidden_size", 1))
+	out = mustEval(t, "RNN", 14, 2, []*tensor.Tensor{nnF32([]int{1, 2, 1}, 1, 1), w, w, nil, lens, h0}, attrInt("hidden_size", 1))
 	nnCheckF64(t, "Y", out[0], []int{1, 1, 2, 1}, []float64{0, math.Tanh(0.5)}, 1e-6, 1e-6)
 	nnCheckF64(t, "Y_h", out[1], []int{1, 2, 1}, []float64{0.5, math.Tanh(0.5)}, 1e-6, 1e-6)
 }
@@ -552,7 +544,7 @@ func TestRNNEmptyAndZeroLengths(t *testing.T) {
 func TestRNNHiddenSizeFromR(t *testing.T) {
 	// Without hidden_size, R's shape gives it.
 	r := tensor.Must(tensor.New(tensor.Float32, 1, 8, 2))
-	out := nnMustEval(t, "LSTM", 14, 2, []*tensor.Tensor{nnF32([]int{1, 1, 1}, 1), tensor.Must(tensor.New(tensor.Float32, 1, 8, 1)), r})
+	out := mustEval(t, "LSTM", 14, 2, []*tensor.Tensor{nnF32([]int{1, 1, 1}, 1), tensor.Must(tensor.New(tensor.Float32, 1, 8, 1)), r})
 	if !tensor.SameShape(out[1].Shape(), []int{1, 1, 2}) {
 		t.Fatalf("Y_h shape %v", out[1].Shape())
 	}
@@ -564,7 +556,7 @@ func TestRNNConcurrentRuns(t *testing.T) {
 	x := nnRandT(r, 5, 3, 4)
 	w, rr, b := nnRandT(r, 2, 12, 4), nnRandT(r, 2, 12, 3), nnRandT(r, 2, 24)
 	in := []*tensor.Tensor{x, w, rr, b}
-	n := &ops.Node{Node: nnNode("LSTM", []bool{true, true, true, true}, 2, nnAInt("hidden_size", 3), nnAString("direction", "bidirectional")),
+	n := &ops.Node{Node: nnNode("LSTM", []bool{true, true, true, true}, 2, attrInt("hidden_size", 3), attrStr("direction", "bidirectional")),
 		Schema: ops.LookupSchema("", "LSTM", 14), Opset: 14}
 	for _, v := range in {
 		n.In = append(n.In, ops.Known(v))

@@ -144,7 +144,7 @@ func TestSelectNonZero(t *testing.T) {
 		dt := selDTypes[trial%len(selDTypes)]
 		x := selAsDType(base, dt)
 		opset := int64(9 + 4*(trial%2))
-		got := nnMustEval(t, "NonZero", opset, 1, []*tensor.Tensor{x})[0]
+		got := mustEval(t, "NonZero", opset, 1, []*tensor.Tensor{x})[0]
 		// Definition: the coordinates of every non-zero element, in
 		// row-major order, one column each.
 		var cols [][]int
@@ -163,14 +163,14 @@ func TestSelectNonZero(t *testing.T) {
 	}
 	// Negative zeros are zero; NaN is not.
 	x := tensor.Must(tensor.FromSlice([]float32{float32(math.Copysign(0, -1)), float32(math.NaN()), 0, -1}, 4))
-	selWantInts(t, "NonZero -0/NaN", nnMustEval(t, "NonZero", 13, 1, []*tensor.Tensor{x})[0], []int{1, 2}, 1, 3)
+	selWantInts(t, "NonZero -0/NaN", mustEval(t, "NonZero", 13, 1, []*tensor.Tensor{x})[0], []int{1, 2}, 1, 3)
 	for _, dt := range []tensor.DType{tensor.Float16, tensor.BFloat16} {
 		h := nnAsType(x, dt)
-		selWantInts(t, "NonZero -0/NaN "+dt.String(), nnMustEval(t, "NonZero", 13, 1, []*tensor.Tensor{h})[0], []int{1, 2}, 1, 3)
+		selWantInts(t, "NonZero -0/NaN "+dt.String(), mustEval(t, "NonZero", 13, 1, []*tensor.Tensor{h})[0], []int{1, 2}, 1, 3)
 	}
 	// A scalar gives shape (0, N).
-	selWantInts(t, "NonZero scalar 5", nnMustEval(t, "NonZero", 13, 1, []*tensor.Tensor{tensor.Scalar(int32(5))})[0], []int{0, 1})
-	selWantInts(t, "NonZero scalar 0", nnMustEval(t, "NonZero", 13, 1, []*tensor.Tensor{tensor.Scalar(false)})[0], []int{0, 0})
+	selWantInts(t, "NonZero scalar 5", mustEval(t, "NonZero", 13, 1, []*tensor.Tensor{tensor.Scalar(int32(5))})[0], []int{0, 1})
+	selWantInts(t, "NonZero scalar 0", mustEval(t, "NonZero", 13, 1, []*tensor.Tensor{tensor.Scalar(false)})[0], []int{0, 0})
 }
 
 // selUniqueNaive is numpy.unique by definition: the distinct slices along
@@ -269,28 +269,28 @@ func selUniqueNaive(x []float64, shape []int, axis int, sorted bool) (y []float6
 func TestSelectUniqueExamples(t *testing.T) {
 	// The four examples of Operators.md.
 	x1 := nnF32([]int{6}, 2, 1, 1, 3, 4, 3)
-	out := nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{x1}, nnAInt("sorted", 0))
+	out := mustEval(t, "Unique", 11, 4, []*tensor.Tensor{x1}, attrInt("sorted", 0))
 	nnCheckClose(t, "ex1 Y", out[0], nnF32([]int{4}, 2, 1, 3, 4), 0, 0)
 	selWantInts(t, "ex1 indices", out[1], []int{4}, 0, 1, 3, 4)
 	selWantInts(t, "ex1 inverse", out[2], []int{6}, 0, 1, 1, 2, 3, 2)
 	selWantInts(t, "ex1 counts", out[3], []int{4}, 1, 2, 2, 1)
 
 	x2 := nnF32([]int{2, 2}, 1, 3, 2, 3)
-	out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{x2})
+	out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{x2})
 	nnCheckClose(t, "ex2 Y", out[0], nnF32([]int{3}, 1, 2, 3), 0, 0)
 	selWantInts(t, "ex2 indices", out[1], []int{3}, 0, 2, 1)
 	selWantInts(t, "ex2 inverse", out[2], []int{4}, 0, 2, 1, 2)
 	selWantInts(t, "ex2 counts", out[3], []int{3}, 1, 1, 2)
 
 	x3 := nnF32([]int{3, 3}, 1, 0, 0, 1, 0, 0, 2, 3, 4)
-	out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{x3}, nnAInt("axis", 0))
+	out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{x3}, attrInt("axis", 0))
 	nnCheckClose(t, "ex3 Y", out[0], nnF32([]int{2, 3}, 1, 0, 0, 2, 3, 4), 0, 0)
 	selWantInts(t, "ex3 indices", out[1], []int{2}, 0, 2)
 	selWantInts(t, "ex3 inverse", out[2], []int{3}, 0, 0, 1)
 	selWantInts(t, "ex3 counts", out[3], []int{2}, 2, 1)
 
 	x4 := nnF32([]int{2, 4, 2}, 1, 1, 0, 1, 2, 1, 0, 1, 1, 1, 0, 1, 2, 1, 0, 1)
-	out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{x4}, nnAInt("axis", 1))
+	out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{x4}, attrInt("axis", 1))
 	nnCheckClose(t, "ex4 Y", out[0], nnF32([]int{2, 3, 2}, 0, 1, 1, 1, 2, 1, 0, 1, 1, 1, 2, 1), 0, 0)
 	selWantInts(t, "ex4 indices", out[1], []int{3}, 1, 0, 2)
 	selWantInts(t, "ex4 inverse", out[2], []int{4}, 1, 0, 2, 0)
@@ -311,11 +311,11 @@ func TestSelectUniqueRandom(t *testing.T) {
 			if r.IntN(2) == 0 {
 				a -= int64(rank)
 			}
-			attrs = append(attrs, nnAInt("axis", a))
+			attrs = append(attrs, attrInt("axis", a))
 		}
 		sorted := trial%2 == 0
 		if !sorted || r.IntN(2) == 0 {
-			attrs = append(attrs, nnAInt("sorted", int64(map[bool]int{true: 1}[sorted])))
+			attrs = append(attrs, attrInt("sorted", int64(map[bool]int{true: 1}[sorted])))
 		}
 		dt := selDTypes[trial%len(selDTypes)]
 		if dt == tensor.Bool || dt == tensor.String || dt == tensor.Complex64 {
@@ -323,7 +323,7 @@ func TestSelectUniqueRandom(t *testing.T) {
 			dt = tensor.Int64
 		}
 		x := selAsDType(base, dt)
-		out := nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{x}, attrs...)
+		out := mustEval(t, "Unique", 11, 4, []*tensor.Tensor{x}, attrs...)
 		y, ydims, first, inv, counts := selUniqueNaive(nnF64s(base), shape, axis, sorted)
 		want := nnF64T(ydims, y)
 		nnCheckClose(t, "Unique Y", selAsF64(out[0]), want, 0, 0)
@@ -343,18 +343,18 @@ func selAsF64(x *tensor.Tensor) *tensor.Tensor {
 
 func TestSelectUniqueTypes(t *testing.T) {
 	s := tensor.Must(tensor.FromSlice([]string{"b", "a", "b", "", "a"}, 5))
-	out := nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{s})
+	out := mustEval(t, "Unique", 11, 4, []*tensor.Tensor{s})
 	if got := tensor.Data[string](out[0]); !slices.Equal(got, []string{"", "a", "b"}) {
 		t.Errorf("Unique strings: %q", got)
 	}
 	selWantInts(t, "strings inverse", out[2], []int{5}, 2, 1, 2, 0, 1)
 	b := tensor.Must(tensor.FromSlice([]bool{true, false, true}, 3))
-	out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{b})
+	out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{b})
 	if got := tensor.Data[bool](out[0]); !slices.Equal(got, []bool{false, true}) {
 		t.Errorf("Unique bools: %v", got)
 	}
 	c := tensor.Must(tensor.FromSlice([]complex64{complex(1, 2), complex(1, -1), complex(0, 5), complex(1, 2)}, 4))
-	out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{c})
+	out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{c})
 	if got := tensor.Data[complex64](out[0]); !slices.Equal(got, []complex64{complex(0, 5), complex(1, -1), complex(1, 2)}) {
 		t.Errorf("Unique complex: %v", got)
 	}
@@ -362,15 +362,15 @@ func TestSelectUniqueTypes(t *testing.T) {
 	nan := float32(math.NaN())
 	f := nnF32([]int{6}, nan, 1, float32(math.Copysign(0, -1)), nan, 0, -2)
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float16, tensor.BFloat16, tensor.Float64} {
-		out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{nnAsType(f, dt)})
+		out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{nnAsType(f, dt)})
 		nnCheckClose(t, "Unique NaN "+dt.String(), selAsF64(out[0]), nnF64T([]int{4}, []float64{-2, 0, 1, math.NaN()}), 0, 0)
 		selWantInts(t, "Unique NaN counts", out[3], []int{4}, 1, 2, 1, 2)
 	}
 	// Empty input.
 	e := tensor.Must(tensor.New(tensor.Float32, 0, 3))
-	out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{e})
+	out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{e})
 	selWantInts(t, "Unique empty counts", out[3], []int{0})
-	out = nnMustEval(t, "Unique", 11, 4, []*tensor.Tensor{e}, nnAInt("axis", 1))
+	out = mustEval(t, "Unique", 11, 4, []*tensor.Tensor{e}, attrInt("axis", 1))
 	if !tensor.SameShape(out[0].Shape(), []int{0, 1}) {
 		t.Errorf("Unique of 0x3 along axis 1: Y %v, want [0 1] (all empty slices are equal)", out[0].Shape())
 	}
@@ -394,11 +394,11 @@ func TestSelectUniqueOutputsSubset(t *testing.T) {
 
 func TestSelectUniqueErrors(t *testing.T) {
 	x := nnF32([]int{2, 2}, 1, 2, 3, 4)
-	_, err := nnEval("Unique", 11, 1, []*tensor.Tensor{x}, nnAInt("axis", 2))
+	_, err := evalNode("", "Unique", 11, 1, []*tensor.Tensor{x}, attrInt("axis", 2))
 	selWantErr(t, "axis 2", err)
-	_, err = nnEval("Unique", 11, 1, []*tensor.Tensor{x}, nnAInt("sorted", 3))
+	_, err = evalNode("", "Unique", 11, 1, []*tensor.Tensor{x}, attrInt("sorted", 3))
 	selWantErr(t, "sorted 3", err)
-	_, err = nnEval("Unique", 11, 1, []*tensor.Tensor{tensor.Scalar(float32(1))}, nnAInt("axis", 0))
+	_, err = evalNode("", "Unique", 11, 1, []*tensor.Tensor{tensor.Scalar(float32(1))}, attrInt("axis", 0))
 	selWantErr(t, "axis of a scalar", err)
 }
 
@@ -447,7 +447,7 @@ func TestSelectCompress(t *testing.T) {
 			if r.IntN(2) == 0 {
 				a -= int64(rank)
 			}
-			attrs = append(attrs, nnAInt("axis", a))
+			attrs = append(attrs, attrInt("axis", a))
 		}
 		n := nnNumel(shape)
 		if axis >= 0 {
@@ -461,7 +461,7 @@ func TestSelectCompress(t *testing.T) {
 		dt := selDTypes[trial%len(selDTypes)]
 		x := selAsDType(base, dt)
 		opset := int64(9 + 2*(trial%2))
-		got := nnMustEval(t, "Compress", opset, 1, []*tensor.Tensor{x, c}, attrs...)[0]
+		got := mustEval(t, "Compress", opset, 1, []*tensor.Tensor{x, c}, attrs...)[0]
 		y, ydims := selCompressNaive(nnF64s(base), shape, cond, axis)
 		if got.DType() != dt || !tensor.SameShape(got.Shape(), ydims) {
 			t.Fatalf("Compress %v axis %d: got %v%v, want %v%v", shape, axis, got.DType(), got.Shape(), dt, ydims)
@@ -472,9 +472,9 @@ func TestSelectCompress(t *testing.T) {
 		}
 	}
 	x := nnF32([]int{2, 2}, 1, 2, 3, 4)
-	_, err := nnEval("Compress", 11, 1, []*tensor.Tensor{x, tensor.Must(tensor.FromSlice([]bool{true}, 1))}, nnAInt("axis", 2))
+	_, err := evalNode("", "Compress", 11, 1, []*tensor.Tensor{x, tensor.Must(tensor.FromSlice([]bool{true}, 1))}, attrInt("axis", 2))
 	selWantErr(t, "axis 2", err)
-	_, err = nnEval("Compress", 11, 1, []*tensor.Tensor{x, selInts([]int{1}, 1)})
+	_, err = evalNode("", "Compress", 11, 1, []*tensor.Tensor{x, selInts([]int{1}, 1)})
 	selWantErr(t, "int condition", err)
 }
 
@@ -519,8 +519,8 @@ func TestSelectReverseSequence(t *testing.T) {
 			base = selRandSmallInts(r, shape, 50)
 		}
 		x := selAsDType(base, dt)
-		got := nnMustEval(t, "ReverseSequence", 10, 1, []*tensor.Tensor{x, selInts([]int{nb}, lens...)},
-			nnAInt("batch_axis", int64(batchAxis)), nnAInt("time_axis", int64(1-batchAxis)))[0]
+		got := mustEval(t, "ReverseSequence", 10, 1, []*tensor.Tensor{x, selInts([]int{nb}, lens...)},
+			attrInt("batch_axis", int64(batchAxis)), attrInt("time_axis", int64(1-batchAxis)))[0]
 		// Definition: y[.., t, .., b, ..] = x[.., len_b-1-t, .., b, ..] for
 		// t < len_b, else x itself.
 		src := tensor.Data[float32](base)
@@ -546,10 +546,10 @@ func TestSelectReverseSequence(t *testing.T) {
 		{"negative", selInts([]int{2}, -1, 1)},
 		{"count", selInts([]int{3}, 1, 1, 1)},
 	} {
-		_, err := nnEval("ReverseSequence", 10, 1, []*tensor.Tensor{x, c.lens})
+		_, err := evalNode("", "ReverseSequence", 10, 1, []*tensor.Tensor{x, c.lens})
 		selWantErr(t, "ReverseSequence "+c.name, err)
 	}
-	_, err := nnEval("ReverseSequence", 10, 1, []*tensor.Tensor{x, selInts([]int{2}, 1, 1)}, nnAInt("batch_axis", 0))
+	_, err := evalNode("", "ReverseSequence", 10, 1, []*tensor.Tensor{x, selInts([]int{2}, 1, 1)}, attrInt("batch_axis", 0))
 	selWantErr(t, "ReverseSequence equal axes", err)
 }
 

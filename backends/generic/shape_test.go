@@ -1,7 +1,6 @@
 package generic
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -45,52 +44,6 @@ func shpAs(x *tensor.Tensor, dt tensor.DType) *tensor.Tensor {
 	return y
 }
 
-func shpAttrInt(name string, v int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInt, Int: v}
-}
-
-func shpAttrInts(name string, v ...int64) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrInts, Ints: v}
-}
-
-func shpAttrFloat(name string, v float32) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrFloat, Float: v}
-}
-
-func shpAttrStr(name, v string) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrString, String: v}
-}
-
-func shpAttrTensor(name string, v *tensor.Tensor) *ir.Attribute {
-	return &ir.Attribute{Name: name, Type: ir.AttrTensor, Tensor: v}
-}
-
-// shpRun evaluates one node of op with the generic kernels: nil inputs are
-// left out, and it has nOut outputs.
-func shpRun(op string, opset int64, nOut int, in []*tensor.Tensor, attrs ...*ir.Attribute) ([]*tensor.Tensor, error) {
-	node := &ir.Node{OpType: op, Attrs: attrs}
-	for i, x := range in {
-		name := fmt.Sprintf("x%d", i)
-		if x == nil {
-			name = ""
-		}
-		node.Inputs = append(node.Inputs, name)
-	}
-	for i := range nOut {
-		node.Outputs = append(node.Outputs, fmt.Sprintf("y%d", i))
-	}
-	return ops.Eval(context.Background(), node, opset, in, func(b string) bool { return b == Name })
-}
-
-func shpMustRun(t *testing.T, op string, opset int64, nOut int, in []*tensor.Tensor, attrs ...*ir.Attribute) []*tensor.Tensor {
-	t.Helper()
-	out, err := shpRun(op, opset, nOut, in, attrs...)
-	if err != nil {
-		t.Fatalf("%s opset %d: %v", op, opset, err)
-	}
-	return out
-}
-
 // shpEq fails t unless got has want's dtype, shape and (exactly) elements.
 func shpEq(t *testing.T, what string, got, want *tensor.Tensor) {
 	t.Helper()
@@ -106,7 +59,7 @@ func shpEq(t *testing.T, what string, got, want *tensor.Tensor) {
 // target (any error when target is nil).
 func shpFails(t *testing.T, what string, target error, op string, opset int64, nOut int, in []*tensor.Tensor, attrs ...*ir.Attribute) {
 	t.Helper()
-	_, err := shpRun(op, opset, nOut, in, attrs...)
+	_, err := evalNode("", op, opset, nOut, in, attrs...)
 	if err == nil {
 		t.Fatalf("%s: no error", what)
 	}
@@ -174,7 +127,7 @@ func TestShpElemsStrided(t *testing.T) {
 	for i := range perm {
 		perm[i] = int64(len(big) - 1 - i)
 	}
-	got := shpMustRun(t, "Transpose", 13, 1, []*tensor.Tensor{x}, shpAttrInts("perm", perm...))[0]
+	got := mustEval(t, "Transpose", 13, 1, []*tensor.Tensor{x}, attrInts("perm", perm...))[0]
 	wantShape := make([]int, len(big))
 	for i := range wantShape {
 		wantShape[i] = 1
@@ -186,15 +139,15 @@ func TestShpElemsStrided(t *testing.T) {
 
 func TestShpShapeSize(t *testing.T) {
 	x := shpIota(2, 3, 4)
-	shpEq(t, "Shape", shpMustRun(t, "Shape", 13, 1, []*tensor.Tensor{x})[0], shpI64(2, 3, 4))
-	shpEq(t, "Shape start -2", shpMustRun(t, "Shape", 15, 1, []*tensor.Tensor{x}, shpAttrInt("start", -2))[0], shpI64(3, 4))
-	shpEq(t, "Shape end 1", shpMustRun(t, "Shape", 15, 1, []*tensor.Tensor{x}, shpAttrInt("end", 1))[0], shpI64(2))
-	shpEq(t, "Shape start > end", shpMustRun(t, "Shape", 15, 1, []*tensor.Tensor{x}, shpAttrInt("start", 2), shpAttrInt("end", 1))[0], shpI64())
-	shpEq(t, "Shape of a scalar", shpMustRun(t, "Shape", 13, 1, []*tensor.Tensor{tensor.Scalar("s")})[0], shpI64())
-	shpEq(t, "Shape of an empty tensor", shpMustRun(t, "Shape", 13, 1, []*tensor.Tensor{shpIota(0, 5)})[0], shpI64(0, 5))
-	shpEq(t, "Size", shpMustRun(t, "Size", 13, 1, []*tensor.Tensor{x})[0], tensor.Scalar(int64(24)))
-	shpEq(t, "Size of a scalar", shpMustRun(t, "Size", 13, 1, []*tensor.Tensor{tensor.Scalar(true)})[0], tensor.Scalar(int64(1)))
-	shpEq(t, "Size of an empty tensor", shpMustRun(t, "Size", 13, 1, []*tensor.Tensor{shpIota(3, 0)})[0], tensor.Scalar(int64(0)))
+	shpEq(t, "Shape", mustEval(t, "Shape", 13, 1, []*tensor.Tensor{x})[0], shpI64(2, 3, 4))
+	shpEq(t, "Shape start -2", mustEval(t, "Shape", 15, 1, []*tensor.Tensor{x}, attrInt("start", -2))[0], shpI64(3, 4))
+	shpEq(t, "Shape end 1", mustEval(t, "Shape", 15, 1, []*tensor.Tensor{x}, attrInt("end", 1))[0], shpI64(2))
+	shpEq(t, "Shape start > end", mustEval(t, "Shape", 15, 1, []*tensor.Tensor{x}, attrInt("start", 2), attrInt("end", 1))[0], shpI64())
+	shpEq(t, "Shape of a scalar", mustEval(t, "Shape", 13, 1, []*tensor.Tensor{tensor.Scalar("s")})[0], shpI64())
+	shpEq(t, "Shape of an empty tensor", mustEval(t, "Shape", 13, 1, []*tensor.Tensor{shpIota(0, 5)})[0], shpI64(0, 5))
+	shpEq(t, "Size", mustEval(t, "Size", 13, 1, []*tensor.Tensor{x})[0], tensor.Scalar(int64(24)))
+	shpEq(t, "Size of a scalar", mustEval(t, "Size", 13, 1, []*tensor.Tensor{tensor.Scalar(true)})[0], tensor.Scalar(int64(1)))
+	shpEq(t, "Size of an empty tensor", mustEval(t, "Size", 13, 1, []*tensor.Tensor{shpIota(3, 0)})[0], tensor.Scalar(int64(0)))
 }
 
 func TestShpReshape(t *testing.T) {
@@ -211,24 +164,24 @@ func TestShpReshape(t *testing.T) {
 		{[]int64{2, 3, 4}, 1, []int{2, 3, 4}},
 		{[]int64{1, 1, 24, 1}, 0, []int{1, 1, 24, 1}},
 	} {
-		y := shpMustRun(t, "Reshape", 14, 1, []*tensor.Tensor{x, shpI64(c.shape...)}, shpAttrInt("allowzero", c.allowZero))[0]
+		y := mustEval(t, "Reshape", 14, 1, []*tensor.Tensor{x, shpI64(c.shape...)}, attrInt("allowzero", c.allowZero))[0]
 		if !tensor.SameShape(y.Shape(), c.want) || !shpSameData(x, y) || !reflect.DeepEqual(y.Raw(), x.Raw()) {
 			t.Errorf("Reshape to %v: got %v, want shape %v sharing the input's data", c.shape, y, c.want)
 		}
 	}
 	s := shpTen([]int{1}, "a")
-	shpEq(t, "Reshape to a scalar", shpMustRun(t, "Reshape", 14, 1, []*tensor.Tensor{s, shpI64()})[0], tensor.Scalar("a"))
+	shpEq(t, "Reshape to a scalar", mustEval(t, "Reshape", 14, 1, []*tensor.Tensor{s, shpI64()})[0], tensor.Scalar("a"))
 	e := shpIota(0, 4)
-	shpEq(t, "Reshape empty with -1", shpMustRun(t, "Reshape", 14, 1, []*tensor.Tensor{e, shpI64(-1, 2)})[0], shpIota(0, 2))
-	shpEq(t, "Reshape allowzero", shpMustRun(t, "Reshape", 14, 1, []*tensor.Tensor{e, shpI64(4, 0)}, shpAttrInt("allowzero", 1))[0], shpIota(4, 0))
-	shpEq(t, "Reshape opset 1", shpMustRun(t, "Reshape", 1, 1, []*tensor.Tensor{x}, shpAttrInts("shape", 6, 4))[0], shpIota(6, 4))
+	shpEq(t, "Reshape empty with -1", mustEval(t, "Reshape", 14, 1, []*tensor.Tensor{e, shpI64(-1, 2)})[0], shpIota(0, 2))
+	shpEq(t, "Reshape allowzero", mustEval(t, "Reshape", 14, 1, []*tensor.Tensor{e, shpI64(4, 0)}, attrInt("allowzero", 1))[0], shpIota(4, 0))
+	shpEq(t, "Reshape opset 1", mustEval(t, "Reshape", 1, 1, []*tensor.Tensor{x}, attrInts("shape", 6, 4))[0], shpIota(6, 4))
 
 	shpFails(t, "Reshape count", ops.ErrShapeMismatch, "Reshape", 14, 1, []*tensor.Tensor{x, shpI64(5, 5)})
 	shpFails(t, "Reshape two -1", ops.ErrInvalidNode, "Reshape", 14, 1, []*tensor.Tensor{x, shpI64(-1, -1)})
 	shpFails(t, "Reshape -1 not dividing", ops.ErrShapeMismatch, "Reshape", 14, 1, []*tensor.Tensor{x, shpI64(5, -1)})
 	shpFails(t, "Reshape ambiguous -1", ops.ErrShapeMismatch, "Reshape", 14, 1, []*tensor.Tensor{e, shpI64(0, -1)})
 	shpFails(t, "Reshape copy past rank", ops.ErrInvalidNode, "Reshape", 14, 1, []*tensor.Tensor{x, shpI64(0, 0, 0, 0)})
-	shpFails(t, "Reshape 0 and -1 with allowzero", ops.ErrInvalidNode, "Reshape", 14, 1, []*tensor.Tensor{e, shpI64(0, -1)}, shpAttrInt("allowzero", 1))
+	shpFails(t, "Reshape 0 and -1 with allowzero", ops.ErrInvalidNode, "Reshape", 14, 1, []*tensor.Tensor{e, shpI64(0, -1)}, attrInt("allowzero", 1))
 	shpFails(t, "Reshape huge", ops.ErrInvalidNode, "Reshape", 14, 1, []*tensor.Tensor{x, shpI64(1<<41, 1<<41)})
 
 	// The kernel alone, with shapes only known at run time.
@@ -269,35 +222,35 @@ func shpKernel(t *testing.T, op string, opset int64, in []ops.TypeShape, nOut in
 func TestShpFlattenSqueezeUnsqueeze(t *testing.T) {
 	x := shpAs(shpIota(2, 3, 4), tensor.String)
 	for axis, want := range map[int64][]int{0: {1, 24}, 1: {2, 12}, 2: {6, 4}, 3: {24, 1}, -1: {6, 4}, -2: {2, 12}, -3: {1, 24}} {
-		y := shpMustRun(t, "Flatten", 13, 1, []*tensor.Tensor{x}, shpAttrInt("axis", axis))[0]
+		y := mustEval(t, "Flatten", 13, 1, []*tensor.Tensor{x}, attrInt("axis", axis))[0]
 		if !tensor.SameShape(y.Shape(), want) || !shpSameData(x, y) {
 			t.Errorf("Flatten axis %d: %v, want shape %v sharing data", axis, y, want)
 		}
 	}
-	shpEq(t, "Flatten default", shpMustRun(t, "Flatten", 13, 1, []*tensor.Tensor{shpIota(2, 0, 3)})[0], shpIota(2, 0))
-	shpEq(t, "Flatten scalar", shpMustRun(t, "Flatten", 13, 1, []*tensor.Tensor{tensor.Scalar(int8(7))}, shpAttrInt("axis", 0))[0], shpTen([]int{1, 1}, int8(7)))
-	shpFails(t, "Flatten axis 4", ops.ErrInvalidNode, "Flatten", 13, 1, []*tensor.Tensor{x}, shpAttrInt("axis", 4))
+	shpEq(t, "Flatten default", mustEval(t, "Flatten", 13, 1, []*tensor.Tensor{shpIota(2, 0, 3)})[0], shpIota(2, 0))
+	shpEq(t, "Flatten scalar", mustEval(t, "Flatten", 13, 1, []*tensor.Tensor{tensor.Scalar(int8(7))}, attrInt("axis", 0))[0], shpTen([]int{1, 1}, int8(7)))
+	shpFails(t, "Flatten axis 4", ops.ErrInvalidNode, "Flatten", 13, 1, []*tensor.Tensor{x}, attrInt("axis", 4))
 
 	b := shpTen([]int{1, 3, 1}, true, false, true)
-	y := shpMustRun(t, "Squeeze", 13, 1, []*tensor.Tensor{b})[0]
+	y := mustEval(t, "Squeeze", 13, 1, []*tensor.Tensor{b})[0]
 	shpEq(t, "Squeeze all", y, shpTen([]int{3}, true, false, true))
 	if !shpSameData(b, y) {
 		t.Errorf("Squeeze copies")
 	}
-	shpEq(t, "Squeeze -1", shpMustRun(t, "Squeeze", 13, 1, []*tensor.Tensor{b, shpI64(-1)})[0], shpTen([]int{1, 3}, true, false, true))
-	shpEq(t, "Squeeze 11", shpMustRun(t, "Squeeze", 11, 1, []*tensor.Tensor{b}, shpAttrInts("axes", 0))[0], shpTen([]int{3, 1}, true, false, true))
-	shpEq(t, "Squeeze to scalar", shpMustRun(t, "Squeeze", 13, 1, []*tensor.Tensor{shpTen([]int{1, 1}, 5.0)})[0], tensor.Scalar(5.0))
-	shpEq(t, "Squeeze empty", shpMustRun(t, "Squeeze", 13, 1, []*tensor.Tensor{shpIota(1, 0), shpI64(0)})[0], shpIota(0))
+	shpEq(t, "Squeeze -1", mustEval(t, "Squeeze", 13, 1, []*tensor.Tensor{b, shpI64(-1)})[0], shpTen([]int{1, 3}, true, false, true))
+	shpEq(t, "Squeeze 11", mustEval(t, "Squeeze", 11, 1, []*tensor.Tensor{b}, attrInts("axes", 0))[0], shpTen([]int{3, 1}, true, false, true))
+	shpEq(t, "Squeeze to scalar", mustEval(t, "Squeeze", 13, 1, []*tensor.Tensor{shpTen([]int{1, 1}, 5.0)})[0], tensor.Scalar(5.0))
+	shpEq(t, "Squeeze empty", mustEval(t, "Squeeze", 13, 1, []*tensor.Tensor{shpIota(1, 0), shpI64(0)})[0], shpIota(0))
 	shpFails(t, "Squeeze dim 3", ops.ErrInvalidNode, "Squeeze", 13, 1, []*tensor.Tensor{b, shpI64(1)})
 	shpFails(t, "Squeeze axis 3", ops.ErrInvalidNode, "Squeeze", 13, 1, []*tensor.Tensor{b, shpI64(3)})
 
-	u := shpMustRun(t, "Unsqueeze", 13, 1, []*tensor.Tensor{b, shpI64(-1, 0)})[0]
+	u := mustEval(t, "Unsqueeze", 13, 1, []*tensor.Tensor{b, shpI64(-1, 0)})[0]
 	shpEq(t, "Unsqueeze", u, shpTen([]int{1, 1, 3, 1, 1}, true, false, true))
 	if !shpSameData(b, u) {
 		t.Errorf("Unsqueeze copies")
 	}
-	shpEq(t, "Unsqueeze scalar", shpMustRun(t, "Unsqueeze", 13, 1, []*tensor.Tensor{tensor.Scalar(int64(3)), shpI64(0)})[0], shpI64(3))
-	shpEq(t, "Unsqueeze 1", shpMustRun(t, "Unsqueeze", 1, 1, []*tensor.Tensor{shpIota(2)}, shpAttrInts("axes", 1))[0], shpIota(2, 1))
+	shpEq(t, "Unsqueeze scalar", mustEval(t, "Unsqueeze", 13, 1, []*tensor.Tensor{tensor.Scalar(int64(3)), shpI64(0)})[0], shpI64(3))
+	shpEq(t, "Unsqueeze 1", mustEval(t, "Unsqueeze", 1, 1, []*tensor.Tensor{shpIota(2)}, attrInts("axes", 1))[0], shpIota(2, 1))
 	shpFails(t, "Unsqueeze repeated", ops.ErrInvalidNode, "Unsqueeze", 13, 1, []*tensor.Tensor{b, shpI64(0, -5)})
 	shpFails(t, "Unsqueeze out of range", ops.ErrInvalidNode, "Unsqueeze", 13, 1, []*tensor.Tensor{b, shpI64(5)})
 }
@@ -305,7 +258,7 @@ func TestShpFlattenSqueezeUnsqueeze(t *testing.T) {
 func TestShpIdentityDropout(t *testing.T) {
 	for _, dt := range shpAllTypes {
 		x := shpAs(shpIota(2, 3), dt)
-		y := shpMustRun(t, "Identity", 16, 1, []*tensor.Tensor{x})[0]
+		y := mustEval(t, "Identity", 16, 1, []*tensor.Tensor{x})[0]
 		shpEq(t, "Identity "+dt.String(), y, x)
 		if !shpSameData(x, y) {
 			t.Errorf("Identity %v copies", dt)
@@ -313,21 +266,21 @@ func TestShpIdentityDropout(t *testing.T) {
 	}
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Float16, tensor.BFloat16} {
 		x := shpAs(shpIota(2, 3), dt)
-		out := shpMustRun(t, "Dropout", 13, 2, []*tensor.Tensor{x, tensor.Scalar(float32(0.3)), tensor.Scalar(false)})
+		out := mustEval(t, "Dropout", 13, 2, []*tensor.Tensor{x, tensor.Scalar(float32(0.3)), tensor.Scalar(false)})
 		shpEq(t, "Dropout "+dt.String(), out[0], x)
 		if !shpSameData(x, out[0]) {
 			t.Errorf("Dropout %v copies", dt)
 		}
 		shpEq(t, "Dropout mask", out[1], shpTen([]int{2, 3}, true, true, true, true, true, true))
-		out = shpMustRun(t, "Dropout", 7, 2, []*tensor.Tensor{x})
+		out = mustEval(t, "Dropout", 7, 2, []*tensor.Tensor{x})
 		shpEq(t, "Dropout 7 mask", out[1], shpAs(shpTen([]int{2, 3}, float32(1), 1, 1, 1, 1, 1), dt))
 	}
 	x := shpIota(3)
-	out := shpMustRun(t, "Dropout", 12, 2, []*tensor.Tensor{x, tensor.Scalar(0.0), tensor.Scalar(true)})
+	out := mustEval(t, "Dropout", 12, 2, []*tensor.Tensor{x, tensor.Scalar(0.0), tensor.Scalar(true)})
 	shpEq(t, "Dropout training with ratio 0", out[0], x)
-	shpEq(t, "Dropout 6 is_test", shpMustRun(t, "Dropout", 6, 1, []*tensor.Tensor{x}, shpAttrInt("is_test", 1))[0], x)
+	shpEq(t, "Dropout 6 is_test", mustEval(t, "Dropout", 6, 1, []*tensor.Tensor{x}, attrInt("is_test", 1))[0], x)
 	// Training mode (tested fully in grad_test.go): a bad ratio is an error.
-	_, err := shpRun("Dropout", 13, 1, []*tensor.Tensor{x, tensor.Scalar(float32(1)), tensor.Scalar(true)})
+	_, err := evalNode("", "Dropout", 13, 1, []*tensor.Tensor{x, tensor.Scalar(float32(1)), tensor.Scalar(true)})
 	if !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("Dropout training with ratio 1: %v", err)
 	}

@@ -16,7 +16,7 @@ func shpBench(b *testing.B, op string, opset int64, in []*tensor.Tensor, attrs .
 		ts[i] = ops.Known(x)
 	}
 	k := shpKernel(&testing.T{}, op, opset, ts, 1, attrs...)
-	outs, err := shpRun(op, opset, 1, in, attrs...)
+	outs, err := evalNode("", op, opset, 1, in, attrs...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,17 +33,17 @@ func shpBench(b *testing.B, op string, opset int64, in []*tensor.Tensor, attrs .
 
 func BenchmarkShpTranspose(b *testing.B) {
 	b.Run("generic/NCHW-NHWC/1x64x56x56", func(b *testing.B) {
-		shpBench(b, "Transpose", 13, []*tensor.Tensor{shpIota(1, 64, 56, 56)}, shpAttrInts("perm", 0, 2, 3, 1))
+		shpBench(b, "Transpose", 13, []*tensor.Tensor{shpIota(1, 64, 56, 56)}, attrInts("perm", 0, 2, 3, 1))
 	})
 	b.Run("generic/heads/1x128x12x64", func(b *testing.B) {
-		shpBench(b, "Transpose", 13, []*tensor.Tensor{shpIota(1, 128, 12, 64)}, shpAttrInts("perm", 0, 2, 1, 3))
+		shpBench(b, "Transpose", 13, []*tensor.Tensor{shpIota(1, 128, 12, 64)}, attrInts("perm", 0, 2, 1, 3))
 	})
 }
 
 func BenchmarkShpConcat(b *testing.B) {
 	b.Run("generic/channels/2x1x64x56x56", func(b *testing.B) {
 		x := shpIota(1, 64, 56, 56)
-		shpBench(b, "Concat", 13, []*tensor.Tensor{x, x}, shpAttrInt("axis", 1))
+		shpBench(b, "Concat", 13, []*tensor.Tensor{x, x}, attrInt("axis", 1))
 	})
 }
 
@@ -68,6 +68,6 @@ func BenchmarkShpPad(b *testing.B) {
 		shpBench(b, "Pad", 13, []*tensor.Tensor{shpIota(1, 64, 56, 56), shpI64(0, 0, 1, 1, 0, 0, 1, 1)})
 	})
 	b.Run("generic/reflect/1x64x56x56+3", func(b *testing.B) {
-		shpBench(b, "Pad", 13, []*tensor.Tensor{shpIota(1, 64, 56, 56), shpI64(0, 0, 3, 3, 0, 0, 3, 3)}, shpAttrStr("mode", "reflect"))
+		shpBench(b, "Pad", 13, []*tensor.Tensor{shpIota(1, 64, 56, 56), shpI64(0, 0, 3, 3, 0, 0, 3, 3)}, attrStr("mode", "reflect"))
 	})
 }

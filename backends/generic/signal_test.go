@@ -181,7 +181,7 @@ func TestSigDFT(t *testing.T) {
 			x[i] = r.NormFloat64()
 		}
 		in := []*tensor.Tensor{nnF64T(c.xs, x)}
-		attrs := []*ir.Attribute{nnAInt("inverse", nnB2I(c.inverse)), nnAInt("onesided", nnB2I(c.onesid))}
+		attrs := []*ir.Attribute{attrInt("inverse", nnB2I(c.inverse)), attrInt("onesided", nnB2I(c.onesid))}
 		if c.length > 0 {
 			in = append(in, qntT([]int{}, int64(c.length)))
 		}
@@ -191,7 +191,7 @@ func TestSigDFT(t *testing.T) {
 			}
 			in = append(in, qntT([]int{}, c.axisArg))
 		} else {
-			attrs = append(attrs, nnAInt("axis", c.axisArg))
+			attrs = append(attrs, attrInt("axis", c.axisArg))
 		}
 		n := c.length
 		if n == 0 {
@@ -201,7 +201,7 @@ func TestSigDFT(t *testing.T) {
 			}
 		}
 		shape, want := sigNaiveDFTOp(c.xs, x, c.axis, n, c.inverse, c.onesid)
-		got := nnMustEval(t, "DFT", c.opset, 1, in, attrs...)
+		got := mustEval(t, "DFT", c.opset, 1, in, attrs...)
 		nnCheckF64(t, "DFT", got[0], shape, want, 1e-12, 1e-12)
 		if t.Failed() {
 			t.Fatalf("case %+v", c)
@@ -212,7 +212,7 @@ func TestSigDFT(t *testing.T) {
 			in2[0] = nnAsType(nnF32(c.xs, nnToF32s(x)...), dt)
 			xr := nnF64s(in2[0])
 			shape, want := sigNaiveDFTOp(c.xs, xr, c.axis, n, c.inverse, c.onesid)
-			got := nnMustEval(t, "DFT", c.opset, 1, in2, attrs...)
+			got := mustEval(t, "DFT", c.opset, 1, in2, attrs...)
 			if got[0].DType() != dt {
 				t.Fatalf("%v input gives %v", dt, got[0].DType())
 			}
@@ -228,11 +228,11 @@ func TestSigDFT(t *testing.T) {
 // TestSigEmpty: empty batches give empty outputs, even for a huge
 // dft_length (no plan is made for it).
 func TestSigEmpty(t *testing.T) {
-	got := nnMustEval(t, "DFT", 20, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 4, 1)), qntT([]int{}, int64(1)<<28)})
+	got := mustEval(t, "DFT", 20, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 4, 1)), qntT([]int{}, int64(1)<<28)})
 	if s := got[0].Shape(); !tensor.SameShape(s, []int{0, 1 << 28, 2}) {
 		t.Fatalf("shape %v", s)
 	}
-	got = nnMustEval(t, "STFT", 17, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 8, 1)), qntT([]int{}, int64(2)), nil, qntT([]int{}, int64(4))})
+	got = mustEval(t, "STFT", 17, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 0, 8, 1)), qntT([]int{}, int64(2)), nil, qntT([]int{}, int64(4))})
 	if s := got[0].Shape(); !tensor.SameShape(s, []int{0, 3, 3, 2}) {
 		t.Fatalf("shape %v", s)
 	}
@@ -247,8 +247,8 @@ func TestSigRFFTRoundTrip(t *testing.T) {
 			x[i] = r.NormFloat64()
 		}
 		xt := nnF64T([]int{2, n, 1}, x)
-		spec := nnMustEval(t, "DFT", 20, 1, []*tensor.Tensor{xt}, nnAInt("onesided", 1))
-		back := nnMustEval(t, "DFT", 20, 1, []*tensor.Tensor{spec[0], qntT([]int{}, int32(n))}, nnAInt("onesided", 1), nnAInt("inverse", 1))
+		spec := mustEval(t, "DFT", 20, 1, []*tensor.Tensor{xt}, attrInt("onesided", 1))
+		back := mustEval(t, "DFT", 20, 1, []*tensor.Tensor{spec[0], qntT([]int{}, int32(n))}, attrInt("onesided", 1), attrInt("inverse", 1))
 		nnCheckF64(t, "round trip", back[0], []int{2, n, 1}, x, 1e-12, 1e-12)
 	}
 }
@@ -331,7 +331,7 @@ func TestSigSTFT(t *testing.T) {
 			fl = c.length
 		}
 		shape, want := sigNaiveSTFT(sig, c.batch, c.length, c.c, c.step, fl, win, c.onesided)
-		got := nnMustEval(t, "STFT", 17, 1, in, nnAInt("onesided", nnB2I(c.onesided)))
+		got := mustEval(t, "STFT", 17, 1, in, attrInt("onesided", nnB2I(c.onesided)))
 		nnCheckF64(t, "STFT", got[0], shape, want, 1e-12, 1e-12)
 		if t.Failed() {
 			t.Fatalf("case %+v", c)
@@ -362,7 +362,7 @@ func TestSigWindows(t *testing.T) {
 			if sdt == tensor.Int32 {
 				size = qntT([]int{}, int32(c.size))
 			}
-			got := nnMustEval(t, c.op, 17, 1, []*tensor.Tensor{size}, nnAInt("periodic", c.periodic))
+			got := mustEval(t, c.op, 17, 1, []*tensor.Tensor{size}, attrInt("periodic", c.periodic))
 			if got[0].DType() != tensor.Float32 {
 				t.Fatalf("%s gives %v", c.op, got[0].DType())
 			}
@@ -370,16 +370,16 @@ func TestSigWindows(t *testing.T) {
 		}
 	}
 	// The default is periodic; output_datatype picks the type (integers truncate).
-	got := nnMustEval(t, "HannWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4))}, nnAInt("output_datatype", int64(tensor.Int32)))
+	got := mustEval(t, "HannWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4))}, attrInt("output_datatype", int64(tensor.Int32)))
 	qntCheckInts(t, "int32 window", got[0], tensor.Int32, []int{4}, []int64{0, 0, 1, 0})
-	got = nnMustEval(t, "BlackmanWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4))}, nnAInt("output_datatype", int64(tensor.Float64)))
+	got = mustEval(t, "BlackmanWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4))}, attrInt("output_datatype", int64(tensor.Float64)))
 	nnCheckF64(t, "float64 window", got[0], []int{4}, []float64{0, 0.34, 1, 0.34}, 1e-15, 1e-16)
-	got = nnMustEval(t, "HammingWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4))}, nnAInt("output_datatype", int64(tensor.Float16)))
+	got = mustEval(t, "HammingWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4))}, attrInt("output_datatype", int64(tensor.Float16)))
 	if got[0].DType() != tensor.Float16 {
 		t.Fatalf("float16 window is %v", got[0].DType())
 	}
 	// A long window stays symmetric: w[k] = w[n-k] for the periodic form.
-	got = nnMustEval(t, "HannWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(1000))}, nnAInt("output_datatype", int64(tensor.Float64)))
+	got = mustEval(t, "HannWindow", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(1000))}, attrInt("output_datatype", int64(tensor.Float64)))
 	w := nnF64s(got[0])
 	for k := 1; k < 1000; k++ {
 		if math.Abs(w[k]-w[1000-k]) > 1e-15 || math.Abs(w[k]-math.Pow(math.Sin(math.Pi*float64(k)/1000), 2)) > 1e-15 {
@@ -390,7 +390,7 @@ func TestSigWindows(t *testing.T) {
 
 func TestSigMelWeightMatrix(t *testing.T) {
 	// Operators.md's example.
-	got := nnMustEval(t, "MelWeightMatrix", 17, 1, []*tensor.Tensor{qntT([]int{}, int32(8)), qntT([]int{}, int32(16)),
+	got := mustEval(t, "MelWeightMatrix", 17, 1, []*tensor.Tensor{qntT([]int{}, int32(8)), qntT([]int{}, int32(16)),
 		qntT([]int{}, int32(8192)), qntT([]int{}, float32(0)), qntT([]int{}, float32(4096))})
 	want := make([]float64, 9*8)
 	for _, p := range [][2]int{{0, 0}, {0, 1}, {1, 2}, {1, 3}, {2, 4}, {3, 5}, {4, 6}, {5, 7}} {
@@ -398,8 +398,8 @@ func TestSigMelWeightMatrix(t *testing.T) {
 	}
 	nnCheckF64(t, "example", got[0], []int{9, 8}, want, 0, 0)
 	// Wider triangles: every column rises linearly to 1 and falls back.
-	got = nnMustEval(t, "MelWeightMatrix", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4)), qntT([]int{}, int64(256)),
-		qntT([]int{}, int64(16000)), qntT([]int{}, float64(100)), qntT([]int{}, float64(8000))}, nnAInt("output_datatype", int64(tensor.Float64)))
+	got = mustEval(t, "MelWeightMatrix", 17, 1, []*tensor.Tensor{qntT([]int{}, int64(4)), qntT([]int{}, int64(256)),
+		qntT([]int{}, int64(16000)), qntT([]int{}, float64(100)), qntT([]int{}, float64(8000))}, attrInt("output_datatype", int64(tensor.Float64)))
 	if s := got[0].Shape(); !tensor.SameShape(s, []int{129, 4}) {
 		t.Fatalf("shape %v", s)
 	}
@@ -440,18 +440,18 @@ func TestSigErrors(t *testing.T) {
 		attrs  []*ir.Attribute
 	}{
 		{"axis -1", "DFT", 20, []*tensor.Tensor{x(2, 3, 1), nil, i64(-1)}, nil},
-		{"axis = rank-1", "DFT", 17, []*tensor.Tensor{x(2, 3, 1)}, []*ir.Attribute{nnAInt("axis", 2)}},
+		{"axis = rank-1", "DFT", 17, []*tensor.Tensor{x(2, 3, 1)}, []*ir.Attribute{attrInt("axis", 2)}},
 		{"axis below -rank", "DFT", 20, []*tensor.Tensor{x(2, 3, 1), nil, i64(-4)}, nil},
 		{"axis not a scalar", "DFT", 20, []*tensor.Tensor{x(2, 3, 1), nil, qntT([]int{2}, int64(1), 1)}, nil},
 		{"axis float", "DFT", 20, []*tensor.Tensor{x(2, 3, 1), nil, qntT([]int{}, float32(1))}, nil},
 		{"last dim 3", "DFT", 17, []*tensor.Tensor{x(2, 3, 3)}, nil},
 		{"rank 1", "DFT", 17, []*tensor.Tensor{x(3)}, nil},
-		{"onesided complex", "DFT", 17, []*tensor.Tensor{x(2, 4, 2)}, []*ir.Attribute{nnAInt("onesided", 1)}},
-		{"irfft real", "DFT", 20, []*tensor.Tensor{x(2, 4, 1)}, []*ir.Attribute{nnAInt("onesided", 1), nnAInt("inverse", 1)}},
-		{"irfft of one bin", "DFT", 20, []*tensor.Tensor{x(2, 1, 2)}, []*ir.Attribute{nnAInt("onesided", 1), nnAInt("inverse", 1)}},
-		{"dft_length 0", "DFT", 17, []*tensor.Tensor{x(2, 4, 1), i64(0)}, []*ir.Attribute{nnAInt("axis", 1)}},
-		{"dft_length negative", "DFT", 17, []*tensor.Tensor{x(2, 4, 1), i32(-3)}, []*ir.Attribute{nnAInt("axis", 1)}},
-		{"inverse 2", "DFT", 17, []*tensor.Tensor{x(2, 4, 1)}, []*ir.Attribute{nnAInt("inverse", 2)}},
+		{"onesided complex", "DFT", 17, []*tensor.Tensor{x(2, 4, 2)}, []*ir.Attribute{attrInt("onesided", 1)}},
+		{"irfft real", "DFT", 20, []*tensor.Tensor{x(2, 4, 1)}, []*ir.Attribute{attrInt("onesided", 1), attrInt("inverse", 1)}},
+		{"irfft of one bin", "DFT", 20, []*tensor.Tensor{x(2, 1, 2)}, []*ir.Attribute{attrInt("onesided", 1), attrInt("inverse", 1)}},
+		{"dft_length 0", "DFT", 17, []*tensor.Tensor{x(2, 4, 1), i64(0)}, []*ir.Attribute{attrInt("axis", 1)}},
+		{"dft_length negative", "DFT", 17, []*tensor.Tensor{x(2, 4, 1), i32(-3)}, []*ir.Attribute{attrInt("axis", 1)}},
+		{"inverse 2", "DFT", 17, []*tensor.Tensor{x(2, 4, 1)}, []*ir.Attribute{attrInt("inverse", 2)}},
 		{"int input", "DFT", 17, []*tensor.Tensor{qntT([]int{2, 1}, int32(1), 2)}, nil},
 		{"stft frame too long", "STFT", 17, []*tensor.Tensor{x(1, 10, 1), i64(2), nil, i64(11)}, nil},
 		{"stft step 0", "STFT", 17, []*tensor.Tensor{x(1, 10, 1), i64(0), nil, i64(4)}, nil},
@@ -462,9 +462,9 @@ func TestSigErrors(t *testing.T) {
 		{"stft signal last dim", "STFT", 17, []*tensor.Tensor{x(1, 10, 3), i64(2), nil, i64(4)}, nil},
 		{"window negative", "HannWindow", 17, []*tensor.Tensor{i64(-1)}, nil},
 		{"window float size", "HannWindow", 17, []*tensor.Tensor{qntT([]int{}, float32(3))}, nil},
-		{"window string type", "HammingWindow", 17, []*tensor.Tensor{i64(4)}, []*ir.Attribute{nnAInt("output_datatype", int64(tensor.String))}},
-		{"window bool type", "BlackmanWindow", 17, []*tensor.Tensor{i64(4)}, []*ir.Attribute{nnAInt("output_datatype", int64(tensor.Bool))}},
-		{"window periodic 2", "BlackmanWindow", 17, []*tensor.Tensor{i64(4)}, []*ir.Attribute{nnAInt("periodic", 2)}},
+		{"window string type", "HammingWindow", 17, []*tensor.Tensor{i64(4)}, []*ir.Attribute{attrInt("output_datatype", int64(tensor.String))}},
+		{"window bool type", "BlackmanWindow", 17, []*tensor.Tensor{i64(4)}, []*ir.Attribute{attrInt("output_datatype", int64(tensor.Bool))}},
+		{"window periodic 2", "BlackmanWindow", 17, []*tensor.Tensor{i64(4)}, []*ir.Attribute{attrInt("periodic", 2)}},
 		{"window size vector", "HannWindow", 17, []*tensor.Tensor{qntT([]int{2}, int64(3), 4)}, nil},
 		{"mel bins 0", "MelWeightMatrix", 17, []*tensor.Tensor{i64(0), i64(16), i64(8000), qntT([]int{}, float32(0)), qntT([]int{}, float32(4000))}, nil},
 		{"mel rate 0", "MelWeightMatrix", 17, []*tensor.Tensor{i64(4), i64(16), i64(0), qntT([]int{}, float32(0)), qntT([]int{}, float32(4000))}, nil},
@@ -474,7 +474,7 @@ func TestSigErrors(t *testing.T) {
 		{"mel edge type", "MelWeightMatrix", 17, []*tensor.Tensor{i64(4), i64(16), i64(8000), i64(0), qntT([]int{}, float32(4000))}, nil},
 	}
 	for _, c := range cases {
-		_, err := nnEval(c.op, c.opset, 1, c.inputs, c.attrs...)
+		_, err := evalNode("", c.op, c.opset, 1, c.inputs, c.attrs...)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue

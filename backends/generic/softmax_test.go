@@ -75,7 +75,7 @@ func TestSmAgainstNaive(t *testing.T) {
 					norm += len(shape)
 				}
 				for _, opset := range []int64{11, 13} {
-					got, err := redEval(op, opset, 1, []*tensor.Tensor{x}, redAttrInt("axis", int64(axis)))
+					got, err := evalNode("", op, opset, 1, []*tensor.Tensor{x}, attrInt("axis", int64(axis)))
 					if err != nil {
 						t.Fatalf("%s opset %d axis %d: %v", op, opset, axis, err)
 					}
@@ -91,11 +91,11 @@ func TestSmAgainstNaive(t *testing.T) {
 // input, and the default axes (1 before 13, -1 from 13).
 func TestSmSemantics(t *testing.T) {
 	x := redF32([]int{1, 2, 2}, 0, 0, 0, 0)
-	got11, err := redEval("Softmax", 11, 1, []*tensor.Tensor{x})
+	got11, err := evalNode("", "Softmax", 11, 1, []*tensor.Tensor{x})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got13, err := redEval("Softmax", 13, 1, []*tensor.Tensor{x}, redAttrInt("axis", 1))
+	got13, err := evalNode("", "Softmax", 13, 1, []*tensor.Tensor{x}, attrInt("axis", 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,24 +104,24 @@ func TestSmSemantics(t *testing.T) {
 	redCheck(t, "opset 13", got13[0], []int{1, 2, 2}, []float64{0.5, 0.5, 0.5, 0.5}, 1e-7)
 
 	y := redF32([]int{2, 3}, 1, 2, 3, 0, 0, 0)
-	got, err := redEval("Softmax", 13, 1, []*tensor.Tensor{y})
+	got, err := evalNode("", "Softmax", 13, 1, []*tensor.Tensor{y})
 	if err != nil {
 		t.Fatal(err)
 	}
 	redCheck(t, "softmax [1 2 3]", got[0], []int{2, 3},
 		[]float64{0.09003057, 0.24472847, 0.66524096, 1.0 / 3, 1.0 / 3, 1.0 / 3}, 1e-7)
-	got, err = redEval("Hardmax", 13, 1, []*tensor.Tensor{redF32([]int{2, 3}, 1, 3, 3, 2, 2, 2)})
+	got, err = evalNode("", "Hardmax", 13, 1, []*tensor.Tensor{redF32([]int{2, 3}, 1, 3, 3, 2, 2, 2)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	redCheck(t, "hardmax ties", got[0], []int{2, 3}, []float64{0, 1, 0, 1, 0, 0}, 0)
 	// Stable for large inputs.
-	got, err = redEval("LogSoftmax", 13, 1, []*tensor.Tensor{redF32([]int{3}, 10000, 10001, 10002)})
+	got, err = evalNode("", "LogSoftmax", 13, 1, []*tensor.Tensor{redF32([]int{3}, 10000, 10001, 10002)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	redCheck(t, "logsoftmax large", got[0], []int{3}, []float64{-2.40760596, -1.40760596, -0.40760596}, 1e-4)
-	got, err = redEval("Softmax", 13, 1, []*tensor.Tensor{redF32([]int{2}, 1e30, -1e30)})
+	got, err = evalNode("", "Softmax", 13, 1, []*tensor.Tensor{redF32([]int{2}, 1e30, -1e30)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestSmDTypes(t *testing.T) {
 	vals := []float64{1, 2, 3, 0.5, -1, 2}
 	want := smNaive("Softmax", vals, []int{2, 3}, 1, false)
 	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float16, tensor.BFloat16} {
-		got, err := redEval("Softmax", 13, 1, []*tensor.Tensor{redFromF64(dt, []int{2, 3}, vals)})
+		got, err := evalNode("", "Softmax", 13, 1, []*tensor.Tensor{redFromF64(dt, []int{2, 3}, vals)})
 		if err != nil {
 			t.Fatalf("%v: %v", dt, err)
 		}
@@ -159,7 +159,7 @@ func TestSmErrors(t *testing.T) {
 		{"Softmax", 13, tensor.Must(tensor.FromSlice([]int32{1, 2}, 2)), 0},
 		{"Softmax", 11, tensor.Scalar(float32(1)), 1},
 	} {
-		_, err := redEval(c.op, c.opset, 1, []*tensor.Tensor{c.in}, redAttrInt("axis", c.axis))
+		_, err := evalNode("", c.op, c.opset, 1, []*tensor.Tensor{c.in}, attrInt("axis", c.axis))
 		if !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%s opset %d %v axis %d: err = %v, want ErrInvalidNode", c.op, c.opset, c.in, c.axis, err)
 		}

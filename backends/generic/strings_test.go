@@ -20,23 +20,23 @@ func TestStrNormalizer(t *testing.T) {
 		want  []string
 		shape []int
 	}{
-		{"lower", w2dT(days), []*ir.Attribute{w2dStr("case_change_action", "LOWER"), w2dInt("is_case_sensitive", 1), w2dStrs("stopwords", "monday")},
+		{"lower", w2dT(days), []*ir.Attribute{attrStr("case_change_action", "LOWER"), attrInt("is_case_sensitive", 1), attrStrs("stopwords", "monday")},
 			[]string{"tuesday", "wednesday", "thursday"}, []int{3}},
-		{"upper", w2dT(days), []*ir.Attribute{w2dStr("case_change_action", "UPPER"), w2dStrs("stopwords", "monday")},
+		{"upper", w2dT(days), []*ir.Attribute{attrStr("case_change_action", "UPPER"), attrStrs("stopwords", "monday")},
 			[]string{"TUESDAY", "WEDNESDAY", "THURSDAY"}, []int{3}},
 		{"none", w2dT(days), nil, days, []int{4}},
-		{"all dropped", w2dT([]string{"monday", "Monday"}), []*ir.Attribute{w2dStrs("stopwords", "MONDAY")}, []string{""}, []int{1}},
-		{"all dropped 2-D", w2dT([]string{"monday"}, 1, 1), []*ir.Attribute{w2dStrs("stopwords", "monday")}, []string{""}, []int{1, 1}},
-		{"case sensitive keeps", w2dT([]string{"Monday", "monday"}), []*ir.Attribute{w2dInt("is_case_sensitive", 1), w2dStrs("stopwords", "monday")},
+		{"all dropped", w2dT([]string{"monday", "Monday"}), []*ir.Attribute{attrStrs("stopwords", "MONDAY")}, []string{""}, []int{1}},
+		{"all dropped 2-D", w2dT([]string{"monday"}, 1, 1), []*ir.Attribute{attrStrs("stopwords", "monday")}, []string{""}, []int{1, 1}},
+		{"case sensitive keeps", w2dT([]string{"Monday", "monday"}), []*ir.Attribute{attrInt("is_case_sensitive", 1), attrStrs("stopwords", "monday")},
 			[]string{"Monday"}, []int{1}},
-		{"insensitive 2-D", w2dT([]string{"Monday", "tuesday", "MONDAY", "x"}, 1, 4), []*ir.Attribute{w2dStr("case_change_action", "UPPER"), w2dStrs("stopwords", "monday", "x")},
+		{"insensitive 2-D", w2dT([]string{"Monday", "tuesday", "MONDAY", "x"}, 1, 4), []*ir.Attribute{attrStr("case_change_action", "UPPER"), attrStrs("stopwords", "monday", "x")},
 			[]string{"TUESDAY"}, []int{1, 1}},
-		{"unicode", w2dT([]string{"Été", "ÉTÉ", "straße", "Ωmega"}), []*ir.Attribute{w2dStr("case_change_action", "LOWER"), w2dStrs("stopwords", "été")},
+		{"unicode", w2dT([]string{"Été", "ÉTÉ", "straße", "Ωmega"}), []*ir.Attribute{attrStr("case_change_action", "LOWER"), attrStrs("stopwords", "été")},
 			[]string{"straße", "ωmega"}, []int{2}},
-		{"empty input", w2dT([]string{}), []*ir.Attribute{w2dStrs("stopwords", "a")}, []string{}, []int{0}},
+		{"empty input", w2dT([]string{}), []*ir.Attribute{attrStrs("stopwords", "a")}, []string{}, []int{0}},
 		{"empty input 2-D", w2dT([]string{}, 1, 0), nil, []string{}, []int{1, 0}},
 	} {
-		out, err := w2dEval("", "StringNormalizer", 10, 1, []*tensor.Tensor{c.in}, c.attrs...)
+		out, err := evalNode("", "StringNormalizer", 10, 1, []*tensor.Tensor{c.in}, c.attrs...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -54,10 +54,10 @@ func TestStrNormalizerErrors(t *testing.T) {
 		{"rank 3", w2dT([]string{"a"}, 1, 1, 1), nil},
 		{"scalar", tensor.Scalar("a"), nil},
 		{"ints", w2dT([]int64{1}), nil},
-		{"bad action", w2dT([]string{"a"}), []*ir.Attribute{w2dStr("case_change_action", "TITLE")}},
-		{"stopwords type", w2dT([]string{"a"}), []*ir.Attribute{w2dStr("stopwords", "a")}},
+		{"bad action", w2dT([]string{"a"}), []*ir.Attribute{attrStr("case_change_action", "TITLE")}},
+		{"stopwords type", w2dT([]string{"a"}), []*ir.Attribute{attrStr("stopwords", "a")}},
 	} {
-		if _, err := w2dEval("", "StringNormalizer", 10, 1, []*tensor.Tensor{c.in}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "StringNormalizer", 10, 1, []*tensor.Tensor{c.in}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode", c.name, err)
 		}
 	}
@@ -151,7 +151,7 @@ func TestStrTfIdfAgainstNaive(t *testing.T) {
 			for i := range weights {
 				weights[i] = float32(r.Intn(8)) / 4
 			}
-			attrs = append(attrs, w2dFloats("weights", weights...))
+			attrs = append(attrs, attrFloats("weights", weights...))
 		}
 		mode := []string{"TF", "IDF", "TFIDF"}[r.Intn(3)]
 		minN := 1 + r.Intn(levels)
@@ -167,8 +167,8 @@ func TestStrTfIdfAgainstNaive(t *testing.T) {
 			}
 			data = append(data, rows[i]...)
 		}
-		attrs = append(attrs, w2dStr("mode", mode), w2dInt("min_gram_length", int64(minN)), w2dInt("max_gram_length", int64(maxN)),
-			w2dInt("max_skip_count", int64(skip)), w2dInts("ngram_counts", counts...), w2dInts("ngram_indexes", idx64...))
+		attrs = append(attrs, attrStr("mode", mode), attrInt("min_gram_length", int64(minN)), attrInt("max_gram_length", int64(maxN)),
+			attrInt("max_skip_count", int64(skip)), attrInts("ngram_counts", counts...), attrInts("ngram_indexes", idx64...))
 		want := strNaiveTfIdf(rows, grams, idx, weights, mode, minN, maxN, skip, size)
 		shape := []int{nrows, c}
 		wshape := []int{nrows, size}
@@ -182,8 +182,8 @@ func TestStrTfIdfAgainstNaive(t *testing.T) {
 		desc := fmt.Sprintf("iter %d: rows %v pool %v counts %v idx %v mode %s n %d..%d skip %d", iter, rows, flat, counts, idx, mode, minN, maxN, skip)
 
 		// Integer pool, int64 and int32 input.
-		ia := append(attrs, w2dInts("pool_int64s", flat...))
-		out, err := w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{w2dT(data, shape...)}, ia...)
+		ia := append(attrs, attrInts("pool_int64s", flat...))
+		out, err := evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{w2dT(data, shape...)}, ia...)
 		if err != nil {
 			t.Fatalf("%s: %v", desc, err)
 		}
@@ -192,7 +192,7 @@ func TestStrTfIdfAgainstNaive(t *testing.T) {
 		for i, v := range data {
 			d32[i] = int32(v)
 		}
-		out, err = w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{w2dT(d32, shape...)}, ia...)
+		out, err = evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{w2dT(d32, shape...)}, ia...)
 		if err != nil {
 			t.Fatalf("%s (int32): %v", desc, err)
 		}
@@ -207,8 +207,8 @@ func TestStrTfIdfAgainstNaive(t *testing.T) {
 		for i, v := range flat {
 			ps[i] = word(v)
 		}
-		sa := append(attrs[:len(attrs):len(attrs)], w2dStrs("pool_strings", ps...))
-		out, err = w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{w2dT(ds, shape...)}, sa...)
+		sa := append(attrs[:len(attrs):len(attrs)], attrStrs("pool_strings", ps...))
+		out, err = evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{w2dT(ds, shape...)}, sa...)
 		if err != nil {
 			t.Fatalf("%s (strings): %v", desc, err)
 		}
@@ -221,9 +221,9 @@ func TestStrTfIdfHand(t *testing.T) {
 	// [94, 12] and [17, 28]; with skips up to 2 also every 2-gram with
 	// skips 0 and 1.
 	x := w2dT([]int64{94, 17, 36, 12, 28})
-	base := []*ir.Attribute{w2dInt("min_gram_length", 2), w2dInt("max_gram_length", 2), w2dInt("max_skip_count", 2),
-		w2dInts("ngram_counts", 0, 0), w2dInts("pool_int64s", 94, 12, 17, 28, 94, 17, 36, 17), w2dInts("ngram_indexes", 0, 1, 2, 3)}
-	out, err := w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, append(base, w2dStr("mode", "TF"))...)
+	base := []*ir.Attribute{attrInt("min_gram_length", 2), attrInt("max_gram_length", 2), attrInt("max_skip_count", 2),
+		attrInts("ngram_counts", 0, 0), attrInts("pool_int64s", 94, 12, 17, 28, 94, 17, 36, 17), attrInts("ngram_indexes", 0, 1, 2, 3)}
+	out, err := evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, append(base, attrStr("mode", "TF"))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,14 +231,14 @@ func TestStrTfIdfHand(t *testing.T) {
 	// IDF: counts > 0 become the weight; TFIDF: count times weight. A
 	// repeated token gives a unigram count of 2.
 	x = w2dT([]string{"a", "b", "a"})
-	strAttrs := []*ir.Attribute{w2dInt("min_gram_length", 1), w2dInt("max_gram_length", 2), w2dInt("max_skip_count", 0),
-		w2dInts("ngram_counts", 0, 2), w2dStrs("pool_strings", "a", "c", "b", "a"), w2dInts("ngram_indexes", 2, 0, 1),
-		w2dFloats("weights", 0.5, 3, 0.25)}
+	strAttrs := []*ir.Attribute{attrInt("min_gram_length", 1), attrInt("max_gram_length", 2), attrInt("max_skip_count", 0),
+		attrInts("ngram_counts", 0, 2), attrStrs("pool_strings", "a", "c", "b", "a"), attrInts("ngram_indexes", 2, 0, 1),
+		attrFloats("weights", 0.5, 3, 0.25)}
 	for _, c := range []struct {
 		mode string
 		want []float32
 	}{{"TF", []float32{0, 1, 2}}, {"IDF", []float32{0, 0.25, 0.5}}, {"TFIDF", []float32{0, 0.25, 1}}} {
-		out, err := w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, append(strAttrs, w2dStr("mode", c.mode))...)
+		out, err := evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, append(strAttrs, attrStr("mode", c.mode))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,8 +249,8 @@ func TestStrTfIdfHand(t *testing.T) {
 func TestStrTfIdfErrors(t *testing.T) {
 	x := w2dT([]int64{1, 2, 3})
 	good := func() []*ir.Attribute {
-		return []*ir.Attribute{w2dInt("min_gram_length", 1), w2dInt("max_gram_length", 2), w2dInt("max_skip_count", 0),
-			w2dStr("mode", "TF"), w2dInts("ngram_counts", 0, 2), w2dInts("pool_int64s", 1, 2, 1, 2), w2dInts("ngram_indexes", 0, 1, 2)}
+		return []*ir.Attribute{attrInt("min_gram_length", 1), attrInt("max_gram_length", 2), attrInt("max_skip_count", 0),
+			attrStr("mode", "TF"), attrInts("ngram_counts", 0, 2), attrInts("pool_int64s", 1, 2, 1, 2), attrInts("ngram_indexes", 0, 1, 2)}
 	}
 	// with returns the good attributes with a replaced (or added).
 	with := func(a *ir.Attribute) []*ir.Attribute {
@@ -263,7 +263,7 @@ func TestStrTfIdfErrors(t *testing.T) {
 		}
 		return append(l, a)
 	}
-	if _, err := w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, good()...); err != nil {
+	if _, err := evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, good()...); err != nil {
 		t.Fatalf("good node: %v", err)
 	}
 	for _, c := range []struct {
@@ -271,24 +271,24 @@ func TestStrTfIdfErrors(t *testing.T) {
 		x     *tensor.Tensor
 		attrs []*ir.Attribute
 	}{
-		{"mode", x, with(w2dStr("mode", "tf"))},
-		{"min 0", x, with(w2dInt("min_gram_length", 0))},
-		{"max < min", x, with(w2dInt("max_gram_length", 0))},
-		{"skip < 0", x, with(w2dInt("max_skip_count", -1))},
-		{"both pools", x, with(w2dStrs("pool_strings", "a"))},
-		{"indexes count", x, with(w2dInts("ngram_indexes", 0, 1))},
-		{"negative index", x, with(w2dInts("ngram_indexes", 0, -1, 2))},
-		{"counts not a multiple", x, with(w2dInts("ngram_counts", 0, 1))},
-		{"counts decreasing", x, with(w2dInts("ngram_counts", 0, 3, 2))},
-		{"counts past pool", x, with(w2dInts("ngram_counts", 0, 6))},
-		{"counts not from 0", x, with(w2dInts("ngram_counts", 1, 2))},
-		{"weights count", x, with(w2dFloats("weights", 1))},
+		{"mode", x, with(attrStr("mode", "tf"))},
+		{"min 0", x, with(attrInt("min_gram_length", 0))},
+		{"max < min", x, with(attrInt("max_gram_length", 0))},
+		{"skip < 0", x, with(attrInt("max_skip_count", -1))},
+		{"both pools", x, with(attrStrs("pool_strings", "a"))},
+		{"indexes count", x, with(attrInts("ngram_indexes", 0, 1))},
+		{"negative index", x, with(attrInts("ngram_indexes", 0, -1, 2))},
+		{"counts not a multiple", x, with(attrInts("ngram_counts", 0, 1))},
+		{"counts decreasing", x, with(attrInts("ngram_counts", 0, 3, 2))},
+		{"counts past pool", x, with(attrInts("ngram_counts", 0, 6))},
+		{"counts not from 0", x, with(attrInts("ngram_counts", 1, 2))},
+		{"weights count", x, with(attrFloats("weights", 1))},
 		{"string input", w2dT([]string{"a"}), good()},
 		{"float input", w2dT([]float32{1}), good()},
 		{"rank 3", w2dT([]int64{1}, 1, 1, 1), good()},
 		{"scalar", tensor.Scalar(int64(1)), good()},
 	} {
-		if _, err := w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{c.x}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{c.x}, c.attrs...); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("%s: err = %v, want ErrInvalidNode", c.name, err)
 		}
 	}
@@ -298,7 +298,7 @@ func TestStrTfIdfErrors(t *testing.T) {
 			noPool = append(noPool, a)
 		}
 	}
-	if _, err := w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, noPool...); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, noPool...); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("no pool: err = %v", err)
 	}
 }
@@ -306,9 +306,9 @@ func TestStrTfIdfErrors(t *testing.T) {
 func TestStrTfIdfLargeAttributes(t *testing.T) {
 	// Huge n-gram lengths and skips must not overflow or loop for long.
 	x := w2dT([]int64{1, 2, 1, 2})
-	out, err := w2dEval("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, w2dInt("min_gram_length", 1), w2dInt("max_gram_length", 1<<40),
-		w2dInt("max_skip_count", 1<<40), w2dStr("mode", "TF"), w2dInts("ngram_counts", 0, 1), w2dInts("pool_int64s", 2, 1, 2),
-		w2dInts("ngram_indexes", 0, 1))
+	out, err := evalNode("", "TfIdfVectorizer", 9, 1, []*tensor.Tensor{x}, attrInt("min_gram_length", 1), attrInt("max_gram_length", 1<<40),
+		attrInt("max_skip_count", 1<<40), attrStr("mode", "TF"), attrInts("ngram_counts", 0, 1), attrInts("pool_int64s", 2, 1, 2),
+		attrInts("ngram_indexes", 0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,18 +334,18 @@ func TestStrRegexFullMatch(t *testing.T) {
 		if len(c.in)%2 == 0 {
 			x = w2dT(c.in, 2, len(c.in)/2)
 		}
-		out, err := w2dEval("", "RegexFullMatch", 20, 1, []*tensor.Tensor{x}, w2dStr("pattern", c.pattern))
+		out, err := evalNode("", "RegexFullMatch", 20, 1, []*tensor.Tensor{x}, attrStr("pattern", c.pattern))
 		if err != nil {
 			t.Fatalf("%q: %v", c.pattern, err)
 		}
 		w2dCheck(t, c.pattern, out[0], c.want, x.Shape()...)
 	}
 	for _, p := range []string{"(", "a**", `\8`, "(?<name"} {
-		if _, err := w2dEval("", "RegexFullMatch", 20, 1, []*tensor.Tensor{w2dT([]string{"a"})}, w2dStr("pattern", p)); !errors.Is(err, ops.ErrInvalidNode) {
+		if _, err := evalNode("", "RegexFullMatch", 20, 1, []*tensor.Tensor{w2dT([]string{"a"})}, attrStr("pattern", p)); !errors.Is(err, ops.ErrInvalidNode) {
 			t.Errorf("pattern %q: err = %v, want ErrInvalidNode", p, err)
 		}
 	}
-	if _, err := w2dEval("", "RegexFullMatch", 20, 1, []*tensor.Tensor{w2dT([]int32{1})}, w2dStr("pattern", "1")); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "RegexFullMatch", 20, 1, []*tensor.Tensor{w2dT([]int32{1})}, attrStr("pattern", "1")); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("int input: err = %v", err)
 	}
 }
@@ -363,16 +363,16 @@ func TestStrConcat(t *testing.T) {
 		{w2dT([]string{"", "é"}), w2dT([]string{"ü", ""}), []string{"ü", "é"}, []int{2}},
 		{w2dT([]string{}, 0, 2), w2dT([]string{"x", "y"}), []string{}, []int{0, 2}},
 	} {
-		out, err := w2dEval("", "StringConcat", 20, 1, []*tensor.Tensor{c.x, c.y})
+		out, err := evalNode("", "StringConcat", 20, 1, []*tensor.Tensor{c.x, c.y})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w2dCheck(t, fmt.Sprint(c.want), out[0], c.want, c.shape...)
 	}
-	if _, err := w2dEval("", "StringConcat", 20, 1, []*tensor.Tensor{w2dT([]string{"a", "b"}), w2dT([]string{"a", "b", "c"})}); !errors.Is(err, ops.ErrShapeMismatch) {
+	if _, err := evalNode("", "StringConcat", 20, 1, []*tensor.Tensor{w2dT([]string{"a", "b"}), w2dT([]string{"a", "b", "c"})}); !errors.Is(err, ops.ErrShapeMismatch) {
 		t.Errorf("mismatched shapes: err = %v", err)
 	}
-	if _, err := w2dEval("", "StringConcat", 20, 1, []*tensor.Tensor{w2dT([]string{"a"}), w2dT([]int64{1})}); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "StringConcat", 20, 1, []*tensor.Tensor{w2dT([]string{"a"}), w2dT([]int64{1})}); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("int input: err = %v", err)
 	}
 }
@@ -386,40 +386,40 @@ func TestStrSplit(t *testing.T) {
 		shape  []int
 		counts []int64
 	}{
-		{"basic", w2dT([]string{"abc.com", "def.net"}), []*ir.Attribute{w2dStr("delimiter", ".")},
+		{"basic", w2dT([]string{"abc.com", "def.net"}), []*ir.Attribute{attrStr("delimiter", ".")},
 			[]string{"abc", "com", "def", "net"}, []int{2, 2}, []int64{2, 2}},
-		{"consecutive", w2dT([]string{"o-n-n--x-", "o-n----nx"}), []*ir.Attribute{w2dStr("delimiter", "-")},
+		{"consecutive", w2dT([]string{"o-n-n--x-", "o-n----nx"}), []*ir.Attribute{attrStr("delimiter", "-")},
 			[]string{"o", "n", "n", "", "x", "", "o", "n", "", "", "", "nx"}, []int{2, 6}, []int64{6, 6}},
-		{"empty delimiter", w2dT([]string{"hello world !", "  hello   world !", " hello world   ! "}), []*ir.Attribute{w2dStr("delimiter", "")},
+		{"empty delimiter", w2dT([]string{"hello world !", "  hello   world !", " hello world   ! "}), []*ir.Attribute{attrStr("delimiter", "")},
 			[]string{"hello", "world", "!", "hello", "world", "!", "hello", "world", "!"}, []int{3, 3}, []int64{3, 3, 3}},
 		{"no delimiter", w2dT([]string{"hello world !", "  hello   world !", " hello world   ! "}), nil,
 			[]string{"hello", "world", "!", "hello", "world", "!", "hello", "world", "!"}, []int{3, 3}, []int64{3, 3, 3}},
 		{"empty tensor", w2dT([]string{}), nil, []string{}, []int{0, 0}, []int64{}},
-		{"maxsplit", w2dT([]string{"hello world", "def.net", "o n n x", "the quick brown fox"}, 2, 2), []*ir.Attribute{w2dInt("maxsplit", 2)},
+		{"maxsplit", w2dT([]string{"hello world", "def.net", "o n n x", "the quick brown fox"}, 2, 2), []*ir.Attribute{attrInt("maxsplit", 2)},
 			[]string{"hello", "world", "", "def.net", "", "", "o", "n", "n x", "the", "quick", "brown fox"}, []int{2, 2, 3}, []int64{2, 1, 3, 3}},
 		// Python: " a b  c ".split(None, 1) == ['a', 'b  c '];
 		// "".split(None) == []; "   ".split(None, 0) == [];
 		// " x ".split(None, 0) == ['x '].
-		{"python whitespace", w2dT([]string{" a b  c ", "", "   ", " x "}), []*ir.Attribute{w2dInt("maxsplit", 1)},
+		{"python whitespace", w2dT([]string{" a b  c ", "", "   ", " x "}), []*ir.Attribute{attrInt("maxsplit", 1)},
 			[]string{"a", "b  c ", "", "", "", "", "x", ""}, []int{4, 2}, []int64{2, 0, 0, 1}},
-		{"maxsplit 0", w2dT([]string{"   ", " x y "}), []*ir.Attribute{w2dInt("maxsplit", 0)},
+		{"maxsplit 0", w2dT([]string{"   ", " x y "}), []*ir.Attribute{attrInt("maxsplit", 0)},
 			[]string{"", "x y "}, []int{2, 1}, []int64{0, 1}},
 		// Python: "".split(",") == ['']; "a,,b".split(",", 1) == ['a', ',b'].
-		{"python delimiter", w2dT([]string{"", "a,,b", ","}), []*ir.Attribute{w2dStr("delimiter", ","), w2dInt("maxsplit", 1)},
+		{"python delimiter", w2dT([]string{"", "a,,b", ","}), []*ir.Attribute{attrStr("delimiter", ","), attrInt("maxsplit", 1)},
 			[]string{"", "", "a", ",b", "", ""}, []int{3, 2}, []int64{1, 2, 2}},
-		{"multi-byte delimiter", w2dT([]string{"a<>b<>", "<><>"}), []*ir.Attribute{w2dStr("delimiter", "<>"), w2dInt("maxsplit", -1)},
+		{"multi-byte delimiter", w2dT([]string{"a<>b<>", "<><>"}), []*ir.Attribute{attrStr("delimiter", "<>"), attrInt("maxsplit", -1)},
 			[]string{"a", "b", "", "", "", ""}, []int{2, 3}, []int64{3, 3}},
 		{"unicode space", w2dT([]string{"a\u00a0b\u2003c\x1fd"}), nil, []string{"a", "b", "c", "d"}, []int{1, 4}, []int64{4}},
 		{"scalar", tensor.Scalar("x y"), nil, []string{"x", "y"}, []int{2}, []int64{2}},
 	} {
-		out, err := w2dEval("", "StringSplit", 20, 2, []*tensor.Tensor{c.in}, c.attrs...)
+		out, err := evalNode("", "StringSplit", 20, 2, []*tensor.Tensor{c.in}, c.attrs...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		w2dCheck(t, c.name, out[0], c.want, c.shape...)
 		w2dCheck(t, c.name+" counts", out[1], c.counts, c.in.Shape()...)
 	}
-	if _, err := w2dEval("", "StringSplit", 20, 2, []*tensor.Tensor{w2dT([]float32{1})}); !errors.Is(err, ops.ErrInvalidNode) {
+	if _, err := evalNode("", "StringSplit", 20, 2, []*tensor.Tensor{w2dT([]float32{1})}); !errors.Is(err, ops.ErrInvalidNode) {
 		t.Errorf("float input: err = %v", err)
 	}
 }
@@ -469,12 +469,12 @@ func BenchmarkStrTfIdf(b *testing.B) {
 		idx[i] = int64(i)
 	}
 	in := []*tensor.Tensor{w2dT(x, 64, 256)}
-	attrs := []*ir.Attribute{w2dInt("min_gram_length", 1), w2dInt("max_gram_length", 2), w2dInt("max_skip_count", 3),
-		w2dStr("mode", "TF"), w2dInts("ngram_counts", 0, 100), w2dInts("pool_int64s", pool...), w2dInts("ngram_indexes", idx...)}
+	attrs := []*ir.Attribute{attrInt("min_gram_length", 1), attrInt("max_gram_length", 2), attrInt("max_skip_count", 3),
+		attrStr("mode", "TF"), attrInts("ngram_counts", 0, 100), attrInts("pool_int64s", pool...), attrInts("ngram_indexes", idx...)}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(x) * 8))
 	for b.Loop() {
-		if _, err := w2dEval("", "TfIdfVectorizer", 9, 1, in, attrs...); err != nil {
+		if _, err := evalNode("", "TfIdfVectorizer", 9, 1, in, attrs...); err != nil {
 			b.Fatal(err)
 		}
 	}

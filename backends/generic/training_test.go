@@ -96,7 +96,7 @@ func TestTrnAgainstNaive(t *testing.T) {
 		var attrs []*ir.Attribute
 		set := func(name string, v float32) {
 			at[name] = float64(v)
-			attrs = append(attrs, w2dFloat(name, v))
+			attrs = append(attrs, attrFloat(name, v))
 		}
 		mode := ""
 		switch op {
@@ -109,7 +109,7 @@ func TestTrnAgainstNaive(t *testing.T) {
 			set("beta", float32(0.5+rng.Float64()/2))
 			set("norm_coefficient", float32(rng.Intn(3))/100)
 			mode = []string{"standard", "nesterov"}[rng.Intn(2)]
-			attrs = append(attrs, w2dStr("mode", mode))
+			attrs = append(attrs, attrStr("mode", mode))
 		case "Adam":
 			if rng.Intn(2) == 0 { // else the defaults 0.9 and 0.999
 				set("alpha", 0.8)
@@ -154,7 +154,7 @@ func TestTrnAgainstNaive(t *testing.T) {
 				in = append(in, x)
 			}
 		}
-		out, err := w2dEval(ops.TrainingDomain, op, 1, nOut*k, in, attrs...)
+		out, err := evalNode(ops.TrainingDomain, op, 1, nOut*k, in, attrs...)
 		desc := fmt.Sprintf("iter %d: %s %s k=%d T=%d %v", iter, op, mode, k, tt, dt)
 		if err != nil {
 			t.Fatalf("%s: %v", desc, err)
@@ -185,9 +185,9 @@ func TestTrnHand(t *testing.T) {
 	// Adagrad: r = 0.1; G_reg = 0.001*1 - 1 = -0.999; H_new = 2 + 0.998001;
 	// X_new = 1 + 0.1*0.999/(sqrt(2.998001) + 1e-5).
 	r, tt := tensor.Scalar(float32(0.1)), tensor.Scalar(int64(0))
-	out, err := w2dEval(ops.TrainingDomain, "Adagrad", 1, 2,
+	out, err := evalNode(ops.TrainingDomain, "Adagrad", 1, 2,
 		[]*tensor.Tensor{r, tt, w2dT([]float64{1}), w2dT([]float64{-1}), w2dT([]float64{2})},
-		w2dFloat("decay_factor", 0.1), w2dFloat("epsilon", 1e-5), w2dFloat("norm_coefficient", 0.001))
+		attrFloat("decay_factor", 0.1), attrFloat("epsilon", 1e-5), attrFloat("norm_coefficient", 0.001))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,9 +198,9 @@ func TestTrnHand(t *testing.T) {
 	// Momentum at T = 1 (beta applies): V_new = 0.5*2 + 0.25*(-1) = 0.75;
 	// standard X_new = 1 - 0.1*0.75; Nesterov X_new = 1 - 0.1*(-1 + 0.5*0.75).
 	for mode, want := range map[string]float32{"standard": 0.925, "nesterov": 1.0625} {
-		out, err := w2dEval(ops.TrainingDomain, "Momentum", 1, 2,
+		out, err := evalNode(ops.TrainingDomain, "Momentum", 1, 2,
 			[]*tensor.Tensor{r, tensor.Scalar(int64(1)), w2dT([]float32{1}), w2dT([]float32{-1}), w2dT([]float32{2})},
-			w2dFloat("alpha", 0.5), w2dFloat("beta", 0.25), w2dStr("mode", mode), w2dFloat("norm_coefficient", 0))
+			attrFloat("alpha", 0.5), attrFloat("beta", 0.25), attrStr("mode", mode), attrFloat("norm_coefficient", 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,9 +211,9 @@ func TestTrnHand(t *testing.T) {
 	// Adam at T = 2 with alpha 0.5, beta 0.75: V_new = 0.5*1 + 0.5*2 = 1.5,
 	// H_new = 0.75*4 + 0.25*4 = 4, R_adj = 0.1*sqrt(1-0.5625)/(1-0.25),
 	// X_new = 3 - R_adj*1.5/2, X_final = 0.5*X_new.
-	out, err = w2dEval(ops.TrainingDomain, "Adam", 1, 3,
+	out, err = evalNode(ops.TrainingDomain, "Adam", 1, 3,
 		[]*tensor.Tensor{tensor.Scalar(0.1), tensor.Scalar(int64(2)), w2dT([]float64{3}), w2dT([]float64{2}), w2dT([]float64{1}), w2dT([]float64{4})},
-		w2dFloat("alpha", 0.5), w2dFloat("beta", 0.75), w2dFloat("norm_coefficient_post", 0.5))
+		attrFloat("alpha", 0.5), attrFloat("beta", 0.75), attrFloat("norm_coefficient_post", 0.5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,8 +230,8 @@ func TestTrnMixedTypes(t *testing.T) {
 		w2dT([]float32{1, 2}), w2dT([]float64{4}),
 		w2dT([]float32{1, -1}), w2dT([]float64{2}),
 		w2dT([]float32{0, 0}), w2dT([]float64{1})}
-	out, err := w2dEval(ops.TrainingDomain, "Momentum", 1, 4, in,
-		w2dFloat("alpha", 0.5), w2dFloat("beta", 1), w2dStr("mode", "standard"), w2dFloat("norm_coefficient", 0))
+	out, err := evalNode(ops.TrainingDomain, "Momentum", 1, 4, in,
+		attrFloat("alpha", 0.5), attrFloat("beta", 1), attrStr("mode", "standard"), attrFloat("norm_coefficient", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestTrnMixedTypes(t *testing.T) {
 func TestTrnErrors(t *testing.T) {
 	r, tt := tensor.Scalar(float32(0.1)), tensor.Scalar(int64(0))
 	v := func(x ...float32) *tensor.Tensor { return w2dT(x) }
-	mom := []*ir.Attribute{w2dFloat("alpha", 0.5), w2dFloat("beta", 1), w2dStr("mode", "standard"), w2dFloat("norm_coefficient", 0)}
+	mom := []*ir.Attribute{attrFloat("alpha", 0.5), attrFloat("beta", 1), attrStr("mode", "standard"), attrFloat("norm_coefficient", 0)}
 	for _, c := range []struct {
 		name  string
 		op    string
@@ -267,17 +267,17 @@ func TestTrnErrors(t *testing.T) {
 		{"R omitted", "Adagrad", 2, []*tensor.Tensor{nil, tt, v(1), v(1), v(1)}, nil},
 		{"G omitted", "Adagrad", 2, []*tensor.Tensor{r, tt, v(1), nil, v(1)}, nil},
 		{"momentum mode", "Momentum", 2, []*tensor.Tensor{r, tt, v(1), v(1), v(1)},
-			[]*ir.Attribute{w2dStr("mode", "adam"), w2dFloat("alpha", 0.5), w2dFloat("beta", 1), w2dFloat("norm_coefficient", 0)}},
+			[]*ir.Attribute{attrStr("mode", "adam"), attrFloat("alpha", 0.5), attrFloat("beta", 1), attrFloat("norm_coefficient", 0)}},
 		{"momentum without alpha", "Momentum", 2, []*tensor.Tensor{r, tt, v(1), v(1), v(1)}, mom[1:]},
-		{"attribute type", "Adam", 3, []*tensor.Tensor{r, tt, v(1), v(1), v(1), v(1)}, []*ir.Attribute{w2dInt("alpha", 1)}},
+		{"attribute type", "Adam", 3, []*tensor.Tensor{r, tt, v(1), v(1), v(1), v(1)}, []*ir.Attribute{attrInt("alpha", 1)}},
 	} {
-		_, err := w2dEval(ops.TrainingDomain, c.op, 1, c.nOut, c.in, c.attrs...)
+		_, err := evalNode(ops.TrainingDomain, c.op, 1, c.nOut, c.in, c.attrs...)
 		if !errors.Is(err, ops.ErrInvalidNode) && !errors.Is(err, ops.ErrShapeMismatch) {
 			t.Errorf("%s: err = %v, want an invalid-node or shape error", c.name, err)
 		}
 	}
 	// Not in the default domain, nor at opset 2 of the training domain.
-	if _, err := w2dEval("", "Adam", 22, 3, []*tensor.Tensor{r, tt, v(1), v(1), v(1), v(1)}); !errors.Is(err, ops.ErrUnsupportedOp) {
+	if _, err := evalNode("", "Adam", 22, 3, []*tensor.Tensor{r, tt, v(1), v(1), v(1), v(1)}); !errors.Is(err, ops.ErrUnsupportedOp) {
 		t.Errorf("Adam in ai.onnx: err = %v", err)
 	}
 }
@@ -285,7 +285,7 @@ func TestTrnErrors(t *testing.T) {
 func TestTrnKernelChecksShapes(t *testing.T) {
 	// With shapes unknown when the kernel is built, Run checks them.
 	node := &ir.Node{OpType: "Momentum", Domain: ops.TrainingDomain, Inputs: []string{"r", "t", "x", "g", "v"}, Outputs: []string{"x2", "v2"},
-		Attrs: []*ir.Attribute{w2dFloat("alpha", 0.5), w2dFloat("beta", 1), w2dStr("mode", "nesterov"), w2dFloat("norm_coefficient", 0)}}
+		Attrs: []*ir.Attribute{attrFloat("alpha", 0.5), attrFloat("beta", 1), attrStr("mode", "nesterov"), attrFloat("norm_coefficient", 0)}}
 	n := &ops.Node{Node: node, Schema: ops.LookupSchema(ops.TrainingDomain, "Momentum", 1), Opset: 1, In: []ops.TypeShape{
 		ops.Unranked(tensor.Float32), ops.Unranked(tensor.Int64), ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32)}}
 	var err error
@@ -328,7 +328,7 @@ func TestTrnOfficialCases(t *testing.T) {
 				if n.Attr("epsilon") != nil {
 					t.Fatalf("the model now sets epsilon: drop this fix-up")
 				}
-				n.Attrs = append(n.Attrs, w2dFloat("epsilon", 1e-2))
+				n.Attrs = append(n.Attrs, attrFloat("epsilon", 1e-2))
 			}
 			got, err := c.run(t)
 			if err != nil {

@@ -69,7 +69,7 @@ var elemUnaryRefs = []struct {
 		}
 		return x
 	}},
-	{"LeakyRelu", 16, []*ir.Attribute{elemAttrF("alpha", 0.5)}, func(x float64) float64 {
+	{"LeakyRelu", 16, []*ir.Attribute{attrFloat("alpha", 0.5)}, func(x float64) float64 {
 		if x < 0 {
 			return 0.5 * x
 		}
@@ -81,7 +81,7 @@ var elemUnaryRefs = []struct {
 		}
 		return x
 	}},
-	{"Elu", 6, []*ir.Attribute{elemAttrF("alpha", 2)}, func(x float64) float64 {
+	{"Elu", 6, []*ir.Attribute{attrFloat("alpha", 2)}, func(x float64) float64 {
 		if x < 0 {
 			return 2 * (math.Exp(x) - 1)
 		}
@@ -94,21 +94,21 @@ var elemUnaryRefs = []struct {
 		}
 		return g * (a*math.Exp(x) - a)
 	}},
-	{"Selu", 6, []*ir.Attribute{elemAttrF("alpha", 2), elemAttrF("gamma", 3)}, func(x float64) float64 {
+	{"Selu", 6, []*ir.Attribute{attrFloat("alpha", 2), attrFloat("gamma", 3)}, func(x float64) float64 {
 		if x > 0 {
 			return 3 * x
 		}
 		return 3 * (2*math.Exp(x) - 2)
 	}},
 	{"Celu", 12, nil, func(x float64) float64 { return math.Max(0, x) + math.Min(0, math.Exp(x)-1) }},
-	{"Celu", 12, []*ir.Attribute{elemAttrF("alpha", 2)}, func(x float64) float64 {
+	{"Celu", 12, []*ir.Attribute{attrFloat("alpha", 2)}, func(x float64) float64 {
 		return math.Max(0, x) + math.Min(0, 2*(math.Exp(x/2)-1))
 	}},
 	{"Sigmoid", 13, nil, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
 	{"HardSigmoid", 22, nil, func(x float64) float64 {
 		return math.Max(0, math.Min(1, float64(float32(0.2))*x+0.5))
 	}},
-	{"HardSigmoid", 6, []*ir.Attribute{elemAttrF("alpha", 0.5), elemAttrF("beta", 0.25)}, func(x float64) float64 {
+	{"HardSigmoid", 6, []*ir.Attribute{attrFloat("alpha", 0.5), attrFloat("beta", 0.25)}, func(x float64) float64 {
 		return math.Max(0, math.Min(1, 0.5*x+0.25))
 	}},
 	{"HardSwish", 14, nil, func(x float64) float64 { return x * math.Max(0, math.Min(1, x/6+0.5)) }},
@@ -116,7 +116,7 @@ var elemUnaryRefs = []struct {
 	{"Softsign", 22, nil, func(x float64) float64 { return x / (1 + math.Abs(x)) }},
 	{"Mish", 18, nil, func(x float64) float64 { return x * math.Tanh(math.Log(1+math.Exp(x))) }},
 	{"Gelu", 20, nil, func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt(2))) }},
-	{"Gelu", 20, []*ir.Attribute{elemAttrS("approximate", "tanh")}, func(x float64) float64 {
+	{"Gelu", 20, []*ir.Attribute{attrStr("approximate", "tanh")}, func(x float64) float64 {
 		return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*math.Pow(x, 3))))
 	}},
 	{"ThresholdedRelu", 22, nil, func(x float64) float64 {
@@ -125,7 +125,7 @@ var elemUnaryRefs = []struct {
 		}
 		return 0
 	}},
-	{"ThresholdedRelu", 10, []*ir.Attribute{elemAttrF("alpha", -1)}, func(x float64) float64 {
+	{"ThresholdedRelu", 10, []*ir.Attribute{attrFloat("alpha", -1)}, func(x float64) float64 {
 		if x > -1 {
 			return x
 		}
@@ -249,9 +249,9 @@ func TestElemIsNaNInf(t *testing.T) {
 	}{
 		{"IsNaN", nil, []bool{false, false, false, true, false}},
 		{"IsInf", nil, []bool{false, true, true, false, false}},
-		{"IsInf", []*ir.Attribute{elemAttrI("detect_negative", 0)}, []bool{false, false, true, false, false}},
-		{"IsInf", []*ir.Attribute{elemAttrI("detect_positive", 0)}, []bool{false, true, false, false, false}},
-		{"IsInf", []*ir.Attribute{elemAttrI("detect_positive", 0), elemAttrI("detect_negative", 0)}, []bool{false, false, false, false, false}},
+		{"IsInf", []*ir.Attribute{attrInt("detect_negative", 0)}, []bool{false, false, true, false, false}},
+		{"IsInf", []*ir.Attribute{attrInt("detect_positive", 0)}, []bool{false, true, false, false, false}},
+		{"IsInf", []*ir.Attribute{attrInt("detect_positive", 0), attrInt("detect_negative", 0)}, []bool{false, false, false, false, false}},
 	} {
 		xs := []*tensor.Tensor{elemT(x, 5)}
 		x32, h, b := make([]float32, 5), make([]tensor.F16, 5), make([]tensor.BF16, 5)
@@ -291,7 +291,7 @@ func TestElemClip(t *testing.T) {
 		want   []float32
 	}{
 		{"6 default", 6, nil, nil, nil, x},
-		{"6 attrs", 6, []*ir.Attribute{elemAttrF("min", -1), elemAttrF("max", 1)}, nil, nil, []float32{-1, -1, 0, 0.5, 1, 1, nan}},
+		{"6 attrs", 6, []*ir.Attribute{attrFloat("min", -1), attrFloat("max", 1)}, nil, nil, []float32{-1, -1, 0, 0.5, 1, 1, nan}},
 		{"13 none", 13, nil, nil, nil, x},
 		{"13 both", 13, nil, f(-1), f(1), []float32{-1, -1, 0, 0.5, 1, 1, nan}},
 		{"13 min", 13, nil, f(0), nil, []float32{0, 0, 0, 0.5, 1, 5, nan}},

@@ -34,11 +34,11 @@ func TestVisionMaxUnpoolRoundTrip(t *testing.T) {
 	}
 	for _, c := range cases {
 		x := visPositive(r, c.shape...)
-		pooled := nnMustEval(t, "MaxPool", 12, 2, []*tensor.Tensor{x}, nnAInts("kernel_shape", c.kernel...), nnAInts("strides", c.strides...))
+		pooled := mustEval(t, "MaxPool", 12, 2, []*tensor.Tensor{x}, nnAInts("kernel_shape", c.kernel...), nnAInts("strides", c.strides...))
 		p, idx := pooled[0], pooled[1]
 		for _, opset := range []int64{9, 11, 22} {
 			for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Float16} {
-				y := nnMustEval(t, "MaxUnpool", opset, 1, []*tensor.Tensor{nnAsType(p, dt), idx},
+				y := mustEval(t, "MaxUnpool", opset, 1, []*tensor.Tensor{nnAsType(p, dt), idx},
 					nnAInts("kernel_shape", c.kernel...), nnAInts("strides", c.strides...))[0]
 				if y.DType() != dt || !tensor.SameShape(y.Shape(), c.shape) {
 					t.Fatalf("MaxUnpool %v: got %v%v, want %v%v", c.shape, y.DType(), y.Shape(), dt, c.shape)
@@ -53,8 +53,8 @@ func TestVisionMaxUnpoolRoundTrip(t *testing.T) {
 			}
 		}
 		// Pooling the unpooled tensor gives the pooled values back.
-		y := nnMustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{p, idx}, nnAInts("kernel_shape", c.kernel...), nnAInts("strides", c.strides...))[0]
-		again := nnMustEval(t, "MaxPool", 12, 1, []*tensor.Tensor{y}, nnAInts("kernel_shape", c.kernel...), nnAInts("strides", c.strides...))[0]
+		y := mustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{p, idx}, nnAInts("kernel_shape", c.kernel...), nnAInts("strides", c.strides...))[0]
+		again := mustEval(t, "MaxPool", 12, 1, []*tensor.Tensor{y}, nnAInts("kernel_shape", c.kernel...), nnAInts("strides", c.strides...))[0]
 		nnCheckClose(t, "re-pooled", again, p, 0, 0)
 	}
 }
@@ -63,10 +63,10 @@ func TestVisionMaxUnpoolShapes(t *testing.T) {
 	x := nnF32([]int{1, 1, 2, 2}, 1, 2, 3, 4)
 	idx := selInts([]int{1, 1, 2, 2}, 0, 3, 8, 15)
 	k := []*ir.Attribute{nnAInts("kernel_shape", 2, 2), nnAInts("strides", 2, 2)}
-	y := nnMustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, idx}, k...)[0]
+	y := mustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, idx}, k...)[0]
 	nnCheckClose(t, "4x4", y, nnF32([]int{1, 1, 4, 4}, 1, 0, 0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 4), 0, 0)
 	// output_shape 5x5: each value keeps its (row, column).
-	y = nnMustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, idx, selInts([]int{4}, 1, 1, 5, 5)}, k...)[0]
+	y = mustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, idx, selInts([]int{4}, 1, 1, 5, 5)}, k...)[0]
 	nnCheckClose(t, "5x5", y, nnF32([]int{1, 1, 5, 5},
 		1, 0, 0, 2, 0,
 		0, 0, 0, 0, 0,
@@ -74,14 +74,14 @@ func TestVisionMaxUnpoolShapes(t *testing.T) {
 		0, 0, 0, 4, 0,
 		0, 0, 0, 0, 0), 0, 0)
 	// output_shape 4x3 holds values in columns 0..2 only.
-	y = nnMustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, selInts([]int{1, 1, 2, 2}, 0, 2, 8, 10), selInts([]int{4}, 1, 1, 4, 3)}, k...)[0]
+	y = mustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, selInts([]int{1, 1, 2, 2}, 0, 2, 8, 10), selInts([]int{4}, 1, 1, 4, 3)}, k...)[0]
 	nnCheckClose(t, "4x3", y, nnF32([]int{1, 1, 4, 3}, 1, 0, 2, 0, 0, 0, 3, 0, 4, 0, 0, 0), 0, 0)
 	// Pads shrink the output: (2-1)*2 - 2 + 2 = 2.
-	y = nnMustEval(t, "MaxUnpool", 22, 1, []*tensor.Tensor{x, selInts([]int{1, 1, 2, 2}, 3, 2, 1, 0)},
+	y = mustEval(t, "MaxUnpool", 22, 1, []*tensor.Tensor{x, selInts([]int{1, 1, 2, 2}, 3, 2, 1, 0)},
 		append(k, nnAInts("pads", 1, 1, 1, 1))...)[0]
 	nnCheckClose(t, "pads", y, nnF32([]int{1, 1, 2, 2}, 4, 3, 2, 1), 0, 0)
 	// Repeated indices: one of the values lands there, the rest stays 0.
-	y = nnMustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, selInts([]int{1, 1, 2, 2}, 5, 5, 5, 5)}, k...)[0]
+	y = mustEval(t, "MaxUnpool", 11, 1, []*tensor.Tensor{x, selInts([]int{1, 1, 2, 2}, 5, 5, 5, 5)}, k...)[0]
 	if got := tensor.Data[float32](y); got[5] == 0 || slices.ContainsFunc(append(append([]float32(nil), got[:5]...), got[6:]...), func(v float32) bool { return v != 0 }) {
 		t.Errorf("repeated indices: %v", got)
 	}
@@ -97,10 +97,10 @@ func TestVisionMaxUnpoolShapes(t *testing.T) {
 		{"output_shape rank", []*tensor.Tensor{x, idx, selInts([]int{2}, 4, 4)}},
 		{"output_shape channels", []*tensor.Tensor{x, idx, selInts([]int{4}, 1, 2, 4, 4)}},
 	} {
-		_, err := nnEval("MaxUnpool", 11, 1, c.in, k...)
+		_, err := evalNode("", "MaxUnpool", 11, 1, c.in, k...)
 		selWantErr(t, "MaxUnpool "+c.name, err)
 	}
-	_, err := nnEval("MaxUnpool", 11, 1, []*tensor.Tensor{x, idx}, nnAInts("kernel_shape", 2))
+	_, err := evalNode("", "MaxUnpool", 11, 1, []*tensor.Tensor{x, idx}, nnAInts("kernel_shape", 2))
 	selWantErr(t, "MaxUnpool kernel rank", err)
 }
 
@@ -238,18 +238,18 @@ func TestVisionGridSample2D(t *testing.T) {
 					ref := visGridRef{mode, padding, align == 1}
 					want := ref.run(nnF64s(x), xs, nnF64s(grid), gs)
 					wantT := nnF32([]int{xs[0], xs[1], gs[1], gs[2]}, selF32s(want)...)
-					attrs := []*ir.Attribute{nnAString("padding_mode", padding), nnAInt("align_corners", align)}
+					attrs := []*ir.Attribute{attrStr("padding_mode", padding), attrInt("align_corners", align)}
 					what := mode + "/" + padding + "/align " + nnItoa(int(align))
-					got := nnMustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, grid}, append(attrs, nnAString("mode", names16[mode]))...)[0]
+					got := mustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, grid}, append(attrs, attrStr("mode", names16[mode]))...)[0]
 					nnCheckClose(t, "GridSample-16 "+what, got, wantT, 1e-4, 1e-5)
 					for _, opset := range []int64{20, 22} {
-						got = nnMustEval(t, "GridSample", opset, 1, []*tensor.Tensor{x, grid}, append(attrs, nnAString("mode", mode))...)[0]
+						got = mustEval(t, "GridSample", opset, 1, []*tensor.Tensor{x, grid}, append(attrs, attrStr("mode", mode))...)[0]
 						nnCheckClose(t, "GridSample "+what, got, wantT, 1e-4, 1e-5)
 					}
 					// float64 throughout, and a float64 grid for float32 data.
-					got = nnMustEval(t, "GridSample", 20, 1, []*tensor.Tensor{nnAsType(x, tensor.Float64), nnAsType(grid, tensor.Float64)}, append(attrs, nnAString("mode", mode))...)[0]
+					got = mustEval(t, "GridSample", 20, 1, []*tensor.Tensor{nnAsType(x, tensor.Float64), nnAsType(grid, tensor.Float64)}, append(attrs, attrStr("mode", mode))...)[0]
 					nnCheckClose(t, "GridSample f64 "+what, got, nnF64T(wantT.Shape(), want), 1e-9, 1e-9)
-					got = nnMustEval(t, "GridSample", 20, 1, []*tensor.Tensor{x, nnAsType(grid, tensor.Float64)}, append(attrs, nnAString("mode", mode))...)[0]
+					got = mustEval(t, "GridSample", 20, 1, []*tensor.Tensor{x, nnAsType(grid, tensor.Float64)}, append(attrs, attrStr("mode", mode))...)[0]
 					nnCheckClose(t, "GridSample f64 grid "+what, got, wantT, 1e-4, 1e-5)
 				}
 			}
@@ -264,10 +264,10 @@ func TestVisionGridSampleHalfAndInts(t *testing.T) {
 	for _, dt := range []tensor.DType{tensor.Float16, tensor.BFloat16} {
 		xh, gh := nnAsType(x, dt), nnAsType(grid, dt)
 		want := visGridRef{"linear", "zeros", false}.run(nnF64s(xh), x.Shape(), nnF64s(gh), grid.Shape())
-		got := nnMustEval(t, "GridSample", 22, 1, []*tensor.Tensor{xh, gh})[0]
+		got := mustEval(t, "GridSample", 22, 1, []*tensor.Tensor{xh, gh})[0]
 		nnCheckClose(t, "GridSample "+dt.String(), got, nnAsType(nnF32([]int{1, 2, 3, 3}, selF32s(want)...), dt), 1e-2, 1e-2)
 		// Half grid, float32 image.
-		got = nnMustEval(t, "GridSample", 22, 1, []*tensor.Tensor{x, gh})[0]
+		got = mustEval(t, "GridSample", 22, 1, []*tensor.Tensor{x, gh})[0]
 		want = visGridRef{"linear", "zeros", false}.run(nnF64s(x), x.Shape(), nnF64s(gh), grid.Shape())
 		nnCheckClose(t, "GridSample f32 image, "+dt.String()+" grid", got, nnF32([]int{1, 2, 3, 3}, selF32s(want)...), 1e-4, 1e-5)
 	}
@@ -280,8 +280,8 @@ func TestVisionGridSampleHalfAndInts(t *testing.T) {
 				want.mode = "nearest"
 			}
 			w := want.run(nnF64s(xi), xi.Shape(), nnF64s(grid), grid.Shape())
-			got := nnMustEval(t, "GridSample", 16, 1, []*tensor.Tensor{selAsDType(xi, dt), grid},
-				nnAString("mode", mode), nnAString("padding_mode", "border"), nnAInt("align_corners", 1))[0]
+			got := mustEval(t, "GridSample", 16, 1, []*tensor.Tensor{selAsDType(xi, dt), grid},
+				attrStr("mode", mode), attrStr("padding_mode", "border"), attrInt("align_corners", 1))[0]
 			if got.DType() != dt {
 				t.Fatalf("GridSample %v: output %v", dt, got.DType())
 			}
@@ -337,7 +337,7 @@ func TestVisionGridSampleND(t *testing.T) {
 				}
 			}
 		}
-		got := nnMustEval(t, "GridSample", 20, 1, []*tensor.Tensor{nnF64T(xs, vol), nnF64T(gs, grid)}, nnAInt("align_corners", align))[0]
+		got := mustEval(t, "GridSample", 20, 1, []*tensor.Tensor{nnF64T(xs, vol), nnF64T(gs, grid)}, attrInt("align_corners", align))[0]
 		nnCheckClose(t, "trilinear of a linear function", got, nnF64T([]int{2, 2, 2, 3, 2}, want), 1e-12, 1e-12)
 	}
 	// A volume of depth 1 with align_corners samples its only plane: 3-D
@@ -347,26 +347,26 @@ func TestVisionGridSampleND(t *testing.T) {
 		for _, padding := range []string{"zeros", "border", "reflection"} {
 			x := nnRandT(r, 1, 2, 4, 5)
 			grid2 := visUniform(r, -1.3, 1.3, 1, 3, 2, 2)
-			attrs := []*ir.Attribute{nnAString("mode", mode), nnAString("padding_mode", padding), nnAInt("align_corners", 1)}
-			want := nnMustEval(t, "GridSample", 20, 1, []*tensor.Tensor{x, grid2}, attrs...)[0]
+			attrs := []*ir.Attribute{attrStr("mode", mode), attrStr("padding_mode", padding), attrInt("align_corners", 1)}
+			want := mustEval(t, "GridSample", 20, 1, []*tensor.Tensor{x, grid2}, attrs...)[0]
 			x3 := tensor.Must(x.Reshape(1, 2, 1, 4, 5))
 			g2 := tensor.Data[float32](grid2)
 			g3 := make([]float32, 0, len(g2)/2*3)
 			for i := 0; i < len(g2); i += 2 {
 				g3 = append(g3, g2[i], g2[i+1], float32(r.Float64()*4-2))
 			}
-			got := nnMustEval(t, "GridSample", 20, 1, []*tensor.Tensor{x3, nnF32([]int{1, 1, 3, 2, 3}, g3...)}, attrs...)[0]
+			got := mustEval(t, "GridSample", 20, 1, []*tensor.Tensor{x3, nnF32([]int{1, 1, 3, 2, 3}, g3...)}, attrs...)[0]
 			nnCheckClose(t, "3-D of depth 1 "+mode+"/"+padding, got, tensor.Must(want.Reshape(1, 2, 1, 3, 2)), 1e-5, 1e-6)
 
 			row := nnRandT(r, 1, 2, 6)
 			g1 := visUniform(r, -1.3, 1.3, 1, 5, 1)
-			got = nnMustEval(t, "GridSample", 22, 1, []*tensor.Tensor{row, g1}, attrs...)[0]
+			got = mustEval(t, "GridSample", 22, 1, []*tensor.Tensor{row, g1}, attrs...)[0]
 			g1v := tensor.Data[float32](g1)
 			g12 := make([]float32, 0, 10)
 			for _, v := range g1v {
 				g12 = append(g12, v, float32(r.Float64()*2-1))
 			}
-			want = nnMustEval(t, "GridSample", 22, 1, []*tensor.Tensor{tensor.Must(row.Reshape(1, 2, 1, 6)), nnF32([]int{1, 1, 5, 2}, g12...)}, attrs...)[0]
+			want = mustEval(t, "GridSample", 22, 1, []*tensor.Tensor{tensor.Must(row.Reshape(1, 2, 1, 6)), nnF32([]int{1, 1, 5, 2}, g12...)}, attrs...)[0]
 			nnCheckClose(t, "1-D "+mode+"/"+padding, got, tensor.Must(want.Reshape(1, 2, 5)), 1e-5, 1e-6)
 		}
 	}
@@ -375,16 +375,16 @@ func TestVisionGridSampleND(t *testing.T) {
 func TestVisionGridSampleEdges(t *testing.T) {
 	// Empty outputs and a 1x1 image.
 	x := nnF32([]int{1, 1, 1, 1}, 7)
-	out := nnMustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 1, 0, 3, 2))})[0]
+	out := mustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 1, 0, 3, 2))})[0]
 	if !tensor.SameShape(out.Shape(), []int{1, 1, 0, 3}) {
 		t.Errorf("empty grid: output %v", out.Shape())
 	}
 	g := nnF32([]int{1, 1, 3, 2}, 0, 0, 5, -5, float32(math.NaN()), 0)
-	out = nnMustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, g}, nnAString("padding_mode", "border"))[0]
+	out = mustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, g}, attrStr("padding_mode", "border"))[0]
 	if got := tensor.Data[float32](out); got[0] != 7 || got[1] != 7 {
 		t.Errorf("1x1 border: %v", got)
 	}
-	out = nnMustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, g}, nnAString("padding_mode", "reflection"), nnAInt("align_corners", 1))[0]
+	out = mustEval(t, "GridSample", 16, 1, []*tensor.Tensor{x, g}, attrStr("padding_mode", "reflection"), attrInt("align_corners", 1))[0]
 	if got := tensor.Data[float32](out); got[0] != 7 || got[1] != 7 {
 		t.Errorf("1x1 reflection: %v", got)
 	}
@@ -393,12 +393,12 @@ func TestVisionGridSampleEdges(t *testing.T) {
 	x = nnF32([]int{1, 1, 2, 2}, 1, 2, 3, 4)
 	g = nnF32([]int{1, 1, 1, 2}, 0, 0)
 	for _, attrs := range [][]*ir.Attribute{
-		{nnAString("mode", "area")}, {nnAString("padding_mode", "circular")}, {nnAInt("align_corners", -1)},
+		{attrStr("mode", "area")}, {attrStr("padding_mode", "circular")}, {attrInt("align_corners", -1)},
 	} {
-		_, err := nnEval("GridSample", 16, 1, []*tensor.Tensor{x, g}, attrs...)
+		_, err := evalNode("", "GridSample", 16, 1, []*tensor.Tensor{x, g}, attrs...)
 		selWantErr(t, "GridSample attrs", err)
 	}
-	_, err := nnEval("GridSample", 16, 1, []*tensor.Tensor{x, nnF32([]int{2, 1, 1, 2}, 0, 0, 0, 0)})
+	_, err := evalNode("", "GridSample", 16, 1, []*tensor.Tensor{x, nnF32([]int{2, 1, 1, 2}, 0, 0, 0, 0)})
 	selWantErr(t, "GridSample batch mismatch", err)
 	n := &ops.Node{Node: nnNode("GridSample", []bool{true, true}, 1), Schema: ops.LookupSchema("", "GridSample", 20), Opset: 20,
 		In: []ops.TypeShape{ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32)}}
@@ -416,8 +416,8 @@ func TestVisionGridSampleEdges(t *testing.T) {
 		big[i] = 1
 	}
 	gbig := append(append([]int(nil), big[:10]...), 9)
-	_, err = nnEval("GridSample", 20, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, big...)), tensor.Must(tensor.New(tensor.Float32, gbig...))},
-		nnAString("mode", "cubic"))
+	_, err = evalNode("", "GridSample", 20, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, big...)), tensor.Must(tensor.New(tensor.Float32, gbig...))},
+		attrStr("mode", "cubic"))
 	selWantErr(t, "GridSample 9-D cubic", err)
 	// Strings are a GridSample type the kernels do not interpolate.
 	n.In[0] = ops.Unranked(tensor.String)
@@ -483,23 +483,23 @@ func TestVisionRoiAlignLinear(t *testing.T) {
 						}
 					}
 				}
-				attrs := []*ir.Attribute{nnAString("coordinate_transformation_mode", ctm), nnAFloat("spatial_scale", scale),
-					nnAInt("sampling_ratio", sr), nnAInt("output_height", oh), nnAInt("output_width", ow)}
+				attrs := []*ir.Attribute{attrStr("coordinate_transformation_mode", ctm), attrFloat("spatial_scale", scale),
+					attrInt("sampling_ratio", sr), attrInt("output_height", oh), attrInt("output_width", ow)}
 				in := []*tensor.Tensor{x, nnF32([]int{nr, 4}, rois...), selInts([]int{nr}, bidx...)}
 				wantT := nnF32([]int{nr, c, oh, ow}, want...)
 				for _, opset := range []int64{16, 22} {
-					got := nnMustEval(t, "RoiAlign", opset, 1, in, attrs...)[0]
+					got := mustEval(t, "RoiAlign", opset, 1, in, attrs...)[0]
 					nnCheckClose(t, "RoiAlign "+ctm, got, wantT, 1e-4, 1e-4)
 				}
 				if ctm == "output_half_pixel" {
 					// Opset 10 has no coordinate_transformation_mode and
 					// behaves as output_half_pixel.
-					got := nnMustEval(t, "RoiAlign", 10, 1, in, attrs[1:]...)[0]
+					got := mustEval(t, "RoiAlign", 10, 1, in, attrs[1:]...)[0]
 					nnCheckClose(t, "RoiAlign-10", got, wantT, 1e-4, 1e-4)
 				}
-				got := nnMustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{nnAsType(x, tensor.Float64), nnAsType(in[1], tensor.Float64), in[2]}, attrs...)[0]
+				got := mustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{nnAsType(x, tensor.Float64), nnAsType(in[1], tensor.Float64), in[2]}, attrs...)[0]
 				nnCheckClose(t, "RoiAlign f64", got, nnAsType(wantT, tensor.Float64), 1e-5, 1e-5)
-				got = nnMustEval(t, "RoiAlign", 22, 1, []*tensor.Tensor{nnAsType(x, tensor.Float16), nnAsType(in[1], tensor.Float16), in[2]}, attrs...)[0]
+				got = mustEval(t, "RoiAlign", 22, 1, []*tensor.Tensor{nnAsType(x, tensor.Float16), nnAsType(in[1], tensor.Float16), in[2]}, attrs...)[0]
 				if got.DType() != tensor.Float16 {
 					t.Fatalf("RoiAlign f16: output %v", got.DType())
 				}
@@ -522,8 +522,8 @@ func TestVisionRoiAlignEdges(t *testing.T) {
 	// map read the constant (positions in [-1, 0) are clamped to 0); a RoI
 	// far outside reads 0; output_half_pixel makes a point RoI 1x1.
 	rois := nnF32([]int{3, 4}, -0.9, -0.9, 4.9, 5.9, 100, 100, 104, 104, 2, 2, 2, 2)
-	out := nnMustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{x, rois, bi}, nnAString("coordinate_transformation_mode", "output_half_pixel"),
-		nnAInt("output_height", 2), nnAInt("output_width", 2))[0]
+	out := mustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{x, rois, bi}, attrStr("coordinate_transformation_mode", "output_half_pixel"),
+		attrInt("output_height", 2), attrInt("output_width", 2))[0]
 	got := tensor.Data[float32](out)
 	for i, v := range got {
 		want := float32(2)
@@ -539,14 +539,14 @@ func TestVisionRoiAlignEdges(t *testing.T) {
 	lin := nnF32([]int{1, 1, h, w}, data...)
 	// half_pixel: RoI [0.5, 0.5, 4.5, 4.5] starts at 0 with bins of 2: the
 	// bin centers 1 and 3 are pixel positions.
-	out = nnMustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{lin, nnF32([]int{1, 4}, 0.5, 0.5, 4.5, 4.5), selInts([]int{1}, 0)},
-		nnAString("mode", "max"), nnAInt("sampling_ratio", 1), nnAInt("output_height", 2), nnAInt("output_width", 2))[0]
+	out = mustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{lin, nnF32([]int{1, 4}, 0.5, 0.5, 4.5, 4.5), selInts([]int{1}, 0)},
+		attrStr("mode", "max"), attrInt("sampling_ratio", 1), attrInt("output_height", 2), attrInt("output_width", 2))[0]
 	want := nnF32([]int{1, 1, 2, 2}, float32(f(0, 0, 1, 1)), float32(f(0, 0, 1, 3)), float32(f(0, 0, 3, 1)), float32(f(0, 0, 3, 3)))
 	nnCheckClose(t, "max at pixels", out, want, 1e-6, 1e-6)
 	// With more samples, max mode is at least the largest pixel-exact
 	// sample and never more than the largest pixel in the bin.
-	out = nnMustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{lin, nnF32([]int{1, 4}, 0.5, 0.5, 4.5, 4.5), selInts([]int{1}, 0)},
-		nnAString("mode", "max"), nnAInt("sampling_ratio", 4))[0]
+	out = mustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{lin, nnF32([]int{1, 4}, 0.5, 0.5, 4.5, 4.5), selInts([]int{1}, 0)},
+		attrStr("mode", "max"), attrInt("sampling_ratio", 4))[0]
 	if v := float64(tensor.Data[float32](out)[0]); v > f(0, 0, 4, 0)+1e-6 || v <= 0 {
 		t.Errorf("max over a 4x4 bin: %v (largest pixel %v)", v, f(0, 0, 4, 0))
 	}
@@ -563,15 +563,15 @@ func TestVisionRoiAlignEdges(t *testing.T) {
 		{"huge adaptive RoI", []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, 1e30, 1), selInts([]int{1}, 0)}},
 		{"NaN RoI", []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, float32(math.NaN()), 1), selInts([]int{1}, 0)}},
 	} {
-		_, err := nnEval("RoiAlign", 16, 1, c.in)
+		_, err := evalNode("", "RoiAlign", 16, 1, c.in)
 		selWantErr(t, "RoiAlign "+c.name, err)
 	}
-	_, err := nnEval("RoiAlign", 16, 1, []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, 1, 1), selInts([]int{1}, 0)}, nnAString("mode", "sum"))
+	_, err := evalNode("", "RoiAlign", 16, 1, []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, 1, 1), selInts([]int{1}, 0)}, attrStr("mode", "sum"))
 	selWantErr(t, "RoiAlign mode", err)
-	_, err = nnEval("RoiAlign", 16, 1, []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, 1, 1), selInts([]int{1}, 0)}, nnAInt("sampling_ratio", 1<<20))
+	_, err = evalNode("", "RoiAlign", 16, 1, []*tensor.Tensor{x, nnF32([]int{1, 4}, 0, 0, 1, 1), selInts([]int{1}, 0)}, attrInt("sampling_ratio", 1<<20))
 	selWantErr(t, "RoiAlign sampling_ratio", err)
 	// No RoIs.
-	out = nnMustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 0, 4)), tensor.Must(tensor.New(tensor.Int64, 0))})[0]
+	out = mustEval(t, "RoiAlign", 16, 1, []*tensor.Tensor{x, tensor.Must(tensor.New(tensor.Float32, 0, 4)), tensor.Must(tensor.New(tensor.Int64, 0))})[0]
 	if !tensor.SameShape(out.Shape(), []int{0, 2, 1, 1}) {
 		t.Errorf("no RoIs: %v", out.Shape())
 	}
@@ -649,10 +649,10 @@ func TestVisionNMSRandom(t *testing.T) {
 		if !math.IsInf(scoreThr, -1) {
 			in[4] = nnF32([]int{1}, float32(scoreThr))
 		}
-		attrs := []*ir.Attribute{nnAInt("center_point_box", int64(map[bool]int{true: 1}[center]))}
+		attrs := []*ir.Attribute{attrInt("center_point_box", int64(map[bool]int{true: 1}[center]))}
 		want := visNMSNaive(boxes, scores, nb, nc, ns, center, maxOut, iouThr, scoreThr)
 		for _, opset := range []int64{10, 11} {
-			got := nnMustEval(t, "NonMaxSuppression", opset, 1, in, attrs...)[0]
+			got := mustEval(t, "NonMaxSuppression", opset, 1, in, attrs...)[0]
 			selWantInts(t, "NMS", got, []int{len(want) / 3, 3}, want...)
 		}
 	}
@@ -663,7 +663,7 @@ func TestVisionNMSEdges(t *testing.T) {
 	scores := nnF32([]int{1, 1, 3}, 0.9, 0.8, 0.7)
 	nms := func(in ...*tensor.Tensor) *tensor.Tensor {
 		t.Helper()
-		return nnMustEval(t, "NonMaxSuppression", 11, 1, append([]*tensor.Tensor{boxes, scores}, in...))[0]
+		return mustEval(t, "NonMaxSuppression", 11, 1, append([]*tensor.Tensor{boxes, scores}, in...))[0]
 	}
 	// Without max_output_boxes_per_class (or with 0 or less) nothing is selected.
 	selWantInts(t, "2 inputs", nms(), []int{0, 3})
@@ -675,14 +675,14 @@ func TestVisionNMSEdges(t *testing.T) {
 	// IoU exactly at the threshold keeps the box: boxes 0 and 1 of
 	// [0,0,2,2] and [0,1,2,3] overlap by 1/3.
 	eq := nnF32([]int{1, 2, 4}, 0, 0, 2, 2, 0, 1, 2, 3)
-	got := nnMustEval(t, "NonMaxSuppression", 11, 1, []*tensor.Tensor{eq, nnF32([]int{1, 1, 2}, 1, 0.5), selInts(nil, 5), tensor.Scalar(float32(1.0 / 3))})[0]
+	got := mustEval(t, "NonMaxSuppression", 11, 1, []*tensor.Tensor{eq, nnF32([]int{1, 1, 2}, 1, 0.5), selInts(nil, 5), tensor.Scalar(float32(1.0 / 3))})[0]
 	selWantInts(t, "IoU at threshold", got, []int{2, 3}, 0, 0, 0, 0, 0, 1)
 	// Scores equal to score_threshold are dropped.
 	selWantInts(t, "score threshold", nms(selInts(nil, 10), tensor.Scalar(float32(0.9)), tensor.Scalar(float32(0.8))), []int{1, 3}, 0, 0, 0)
 	// Empty optional inputs read as absent.
 	selWantInts(t, "empty iou", nms(selInts(nil, 10), tensor.Must(tensor.New(tensor.Float32, 0))), []int{2, 3}, 0, 0, 0, 0, 0, 2)
 	// No boxes.
-	got = nnMustEval(t, "NonMaxSuppression", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 2, 0, 4)),
+	got = mustEval(t, "NonMaxSuppression", 11, 1, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 2, 0, 4)),
 		tensor.Must(tensor.New(tensor.Float32, 2, 3, 0)), selInts(nil, 10)})[0]
 	selWantInts(t, "no boxes", got, []int{0, 3})
 	// A huge limit allocates nothing more.
@@ -697,7 +697,7 @@ func TestVisionNMSEdges(t *testing.T) {
 		{"iou NaN", []*tensor.Tensor{boxes, scores, selInts(nil, 1), tensor.Scalar(float32(math.NaN()))}},
 		{"scores shape", []*tensor.Tensor{boxes, nnF32([]int{1, 1, 2}, 1, 2), selInts(nil, 1)}},
 	} {
-		_, err := nnEval("NonMaxSuppression", 11, 1, c.in)
+		_, err := evalNode("", "NonMaxSuppression", 11, 1, c.in)
 		selWantErr(t, "NMS "+c.name, err)
 	}
 }

@@ -12,27 +12,27 @@ import (
 func TestW2bMiscShrink(t *testing.T) {
 	x := nnF32([]int{2, 5}, -3, -1.5, -1, -0.25, 0, 0.25, 1, 1.5, 2, 4)
 	// Defaults: lambd 0.5, bias 0.
-	out := nnMustEval(t, "Shrink", 9, 1, []*tensor.Tensor{x})[0]
+	out := mustEval(t, "Shrink", 9, 1, []*tensor.Tensor{x})[0]
 	nnCheckClose(t, "defaults", out, nnF32([]int{2, 5}, -3, -1.5, -1, 0, 0, 0, 1, 1.5, 2, 4), 0, 0)
 	// Soft shrink: lambd 1, bias 1; |x| == lambd gives 0.
 	want := nnF32([]int{2, 5}, -2, -0.5, 0, 0, 0, 0, 0, 0.5, 1, 3)
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64, tensor.Float16} {
-		out = nnMustEval(t, "Shrink", 9, 1, []*tensor.Tensor{nnAsType(x, dt)}, nnAFloat("lambd", 1), nnAFloat("bias", 1))[0]
+		out = mustEval(t, "Shrink", 9, 1, []*tensor.Tensor{nnAsType(x, dt)}, attrFloat("lambd", 1), attrFloat("bias", 1))[0]
 		nnCheckClose(t, "soft "+dt.String(), out, nnAsType(want, dt), 0, 0)
 	}
 	// Integers: compared and shifted exactly, saturating at the type's ends.
 	xi := selAsDType(nnF32([]int{6}, 0, 1, 2, 3, 100, 127), tensor.Int8)
-	out = nnMustEval(t, "Shrink", 9, 1, []*tensor.Tensor{xi}, nnAFloat("lambd", 1.5), nnAFloat("bias", 2))[0]
+	out = mustEval(t, "Shrink", 9, 1, []*tensor.Tensor{xi}, attrFloat("lambd", 1.5), attrFloat("bias", 2))[0]
 	if got := tensor.Data[int8](out); got[0] != 0 || got[1] != 0 || got[2] != 0 || got[3] != 1 || got[4] != 98 || got[5] != 125 {
 		t.Errorf("int8 shrink: %v", got)
 	}
 	neg := tensor.Must(tensor.FromSlice([]int8{-128, -100, -2, -1}, 4))
-	out = nnMustEval(t, "Shrink", 9, 1, []*tensor.Tensor{neg}, nnAFloat("lambd", 1.5), nnAFloat("bias", -5))[0]
+	out = mustEval(t, "Shrink", 9, 1, []*tensor.Tensor{neg}, attrFloat("lambd", 1.5), attrFloat("bias", -5))[0]
 	if got := tensor.Data[int8](out); got[0] != -128 || got[1] != -105 || got[2] != -7 || got[3] != 0 {
 		t.Errorf("int8 shrink saturating: %v", got)
 	}
 	u := tensor.Must(tensor.FromSlice([]uint8{0, 1, 2, 255}, 4))
-	out = nnMustEval(t, "Shrink", 9, 1, []*tensor.Tensor{u}, nnAFloat("lambd", 0.5), nnAFloat("bias", 1.5))[0]
+	out = mustEval(t, "Shrink", 9, 1, []*tensor.Tensor{u}, attrFloat("lambd", 0.5), attrFloat("bias", 1.5))[0]
 	if got := tensor.Data[uint8](out); got[0] != 0 || got[1] != 0 || got[2] != 0 || got[3] != 253 {
 		t.Errorf("uint8 shrink: %v (1-1.5 saturates to 0; 2-1.5 truncates to 0)", got)
 	}
@@ -42,7 +42,7 @@ func TestW2bMiscShrink(t *testing.T) {
 	for i := range xs {
 		xs[i] = r.NormFloat64() * 3
 	}
-	out = nnMustEval(t, "Shrink", 9, 1, []*tensor.Tensor{nnF64T([]int{257}, xs)}, nnAFloat("lambd", 0.75), nnAFloat("bias", 0.25))[0]
+	out = mustEval(t, "Shrink", 9, 1, []*tensor.Tensor{nnF64T([]int{257}, xs)}, attrFloat("lambd", 0.75), attrFloat("bias", 0.25))[0]
 	for i, v := range tensor.Data[float64](out) {
 		w := 0.0
 		if xs[i] < -0.75 {
@@ -54,7 +54,7 @@ func TestW2bMiscShrink(t *testing.T) {
 			t.Fatalf("shrink(%v) = %v, want %v", xs[i], v, w)
 		}
 	}
-	_, err := nnEval("Shrink", 9, 1, []*tensor.Tensor{tensor.Scalar(true)})
+	_, err := evalNode("", "Shrink", 9, 1, []*tensor.Tensor{tensor.Scalar(true)})
 	selWantErr(t, "Shrink of bool", err)
 }
 
@@ -96,9 +96,9 @@ func TestW2bMiscDet(t *testing.T) {
 			want[b] = w2bDetNaive(a)
 		}
 		for _, opset := range []int64{11, 22} {
-			got := nnMustEval(t, "Det", opset, 1, []*tensor.Tensor{x})[0]
+			got := mustEval(t, "Det", opset, 1, []*tensor.Tensor{x})[0]
 			nnCheckClose(t, "Det f32", got, nnAsType(nnF32(shape[:len(shape)-2], selF32s(want)...), tensor.Float32), 1e-4, 1e-5)
-			got64 := nnMustEval(t, "Det", opset, 1, []*tensor.Tensor{nnAsType(x, tensor.Float64)})[0]
+			got64 := mustEval(t, "Det", opset, 1, []*tensor.Tensor{nnAsType(x, tensor.Float64)})[0]
 			nnCheckClose(t, "Det f64", got64, nnF64T(shape[:len(shape)-2], want), 1e-12, 1e-12)
 		}
 		for _, dt := range []tensor.DType{tensor.Float16, tensor.BFloat16} {
@@ -113,34 +113,34 @@ func TestW2bMiscDet(t *testing.T) {
 				}
 				want[b] = w2bDetNaive(a)
 			}
-			got := nnMustEval(t, "Det", 22, 1, []*tensor.Tensor{h})[0]
+			got := mustEval(t, "Det", 22, 1, []*tensor.Tensor{h})[0]
 			nnCheckClose(t, "Det "+dt.String(), got, nnAsType(nnF32(shape[:len(shape)-2], selF32s(want)...), dt), 1e-2, 1e-2)
 		}
 	}
 	// Singular matrices, a permutation (pivoting) and 0x0 (det 1).
 	sing := nnF32([]int{3, 3}, 1, 2, 3, 2, 4, 6, 7, 8, 9)
-	if v := tensor.Data[float32](nnMustEval(t, "Det", 11, 1, []*tensor.Tensor{sing})[0])[0]; v != 0 {
+	if v := tensor.Data[float32](mustEval(t, "Det", 11, 1, []*tensor.Tensor{sing})[0])[0]; v != 0 {
 		t.Errorf("det of singular = %v", v)
 	}
 	perm := nnF32([]int{3, 3}, 0, 1, 0, 0, 0, 1, 1, 0, 0)
-	if v := tensor.Data[float32](nnMustEval(t, "Det", 11, 1, []*tensor.Tensor{perm})[0])[0]; v != 1 {
+	if v := tensor.Data[float32](mustEval(t, "Det", 11, 1, []*tensor.Tensor{perm})[0])[0]; v != 1 {
 		t.Errorf("det of a cyclic permutation = %v, want 1", v)
 	}
 	swap := nnF32([]int{2, 2}, 0, 1, 1, 0)
-	if v := tensor.Data[float32](nnMustEval(t, "Det", 11, 1, []*tensor.Tensor{swap})[0])[0]; v != -1 {
+	if v := tensor.Data[float32](mustEval(t, "Det", 11, 1, []*tensor.Tensor{swap})[0])[0]; v != -1 {
 		t.Errorf("det of a swap = %v, want -1", v)
 	}
 	empty := tensor.Must(tensor.New(tensor.Float32, 2, 0, 0))
-	if got := tensor.Data[float32](nnMustEval(t, "Det", 11, 1, []*tensor.Tensor{empty})[0]); len(got) != 2 || got[0] != 1 || got[1] != 1 {
+	if got := tensor.Data[float32](mustEval(t, "Det", 11, 1, []*tensor.Tensor{empty})[0]); len(got) != 2 || got[0] != 1 || got[1] != 1 {
 		t.Errorf("det of 0x0 matrices = %v, want [1 1]", got)
 	}
 	inf := nnF32([]int{2, 2}, float32(math.Inf(1)), 0, 0, 1)
-	if v := tensor.Data[float32](nnMustEval(t, "Det", 11, 1, []*tensor.Tensor{inf})[0])[0]; !math.IsInf(float64(v), 1) {
+	if v := tensor.Data[float32](mustEval(t, "Det", 11, 1, []*tensor.Tensor{inf})[0])[0]; !math.IsInf(float64(v), 1) {
 		t.Errorf("det with +Inf = %v", v)
 	}
 
 	for _, x := range []*tensor.Tensor{nnF32([]int{2, 3}, 1, 2, 3, 4, 5, 6), nnF32([]int{3}, 1, 2, 3)} {
-		_, err := nnEval("Det", 11, 1, []*tensor.Tensor{x})
+		_, err := evalNode("", "Det", 11, 1, []*tensor.Tensor{x})
 		selWantErr(t, "Det of "+w2bShapeString(x.Shape()), err)
 	}
 	// The kernel itself rejects a non-square input (no panic) when

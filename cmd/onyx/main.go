@@ -8,6 +8,7 @@
 //	onyx summary MODEL [--shape NAME=1x3x128x128]...
 //	onyx bench MODEL|CASE_DIR [--threads N] [--runs N] [--warmup N] [--json] [--format benchfmt] [--input NAME=FILE]... [--cpu TIER]
 //	onyx profile MODEL|CASE_DIR [--runs N] [--threads N] [--top N] [--json]
+//	onyx train [--data DIR] [--epochs N] --out MODEL.onnx [--plot P.png] [--history H.csv] [--batch N] [--lr X] [--seed N] [--threads N] [--checkpoint DIR [--resume]]
 //	onyx cpu [--json]
 //	onyx version
 //	onyx help
@@ -61,6 +62,7 @@ func commands() []command {
 		{"summary", "print a per-node table of output shapes, parameters and MACs", cmdSummary},
 		{"bench", "time a model: latency percentiles, throughput, allocations, peak RSS, kernel tiers", cmdBench},
 		{"profile", "time every node of a model: slowest nodes, per-op totals, GFLOP/s", cmdProfile},
+		{"train", "train the built-in CNN on an MNIST-format dataset (Fashion-MNIST) and export it to ONNX", cmdTrain},
 		{"cpu", "show the CPU, its ISA features and the kernel tiers onyx uses", cmdCPU},
 		{"version", "print onyx's version", cmdVersion},
 		{"help", "list the subcommands, or show one's flags: onyx help COMMAND", nil},

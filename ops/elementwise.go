@@ -57,24 +57,18 @@ func elemVersions(all ...int64) []int64 {
 	return out
 }
 
-// elemRegister registers base once per version (ascending), each copy
-// bounded by the next version. tweak, when not nil, adjusts the copy for a
-// version (attributes or Infer that changed).
+// elemRegister registers base once per version (ascending; see
+// elemVersions). tweak, when not nil, adjusts the copy for a version
+// (attributes or Infer that changed).
 func elemRegister(base Schema, versions []int64, tweak func(s *Schema, since int64)) {
-	vs := elemVersions(versions...)
-	for i, v := range vs {
+	registerVersions(elemVersions(versions...), func(v int64) *Schema {
 		s := base
 		s.Attrs = append([]AttrDef(nil), base.Attrs...)
-		s.Since = v
-		s.Until = 0
-		if i+1 < len(vs) {
-			s.Until = vs[i+1] - 1
-		}
 		if tweak != nil {
 			tweak(&s, v)
 		}
-		RegisterSchema(&s)
-	}
+		return &s
+	})
 }
 
 // elemCheckTypes returns an error unless every given input has one of the

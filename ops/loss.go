@@ -88,11 +88,11 @@ func inferLoss(n *Node) ([]TypeShape, error) {
 
 func init() {
 	attrs := []AttrDef{nnA("ignore_index", ir.AttrInt, nil), nnA("reduction", ir.AttrString, LossReduceMean)}
-	nnRegisterVersions([]int64{12, 13, 22}, func(int64) *Schema {
+	registerVersions([]int64{12, 13, 22}, func(int64) *Schema {
 		return &Schema{Name: "NegativeLogLikelihoodLoss", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: attrs, Infer: inferLoss, Doc: "(weighted) negative log-likelihood loss of log-probabilities"}
 	})
-	nnRegisterVersions([]int64{12, 13}, func(int64) *Schema {
+	registerVersions([]int64{12, 13}, func(int64) *Schema {
 		return &Schema{Name: "SoftmaxCrossEntropyLoss", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 2,
 			Attrs: attrs, Infer: inferLoss, Doc: "(weighted) cross-entropy of softmax(scores), optionally with the log-probabilities"}
 	})

@@ -851,32 +851,19 @@ var (
 	nnConsumed       = nnA("consumed_inputs", ir.AttrInts, nil)
 )
 
-// nnRegisterVersions registers one schema per Since value, each valid until
-// the next one; mk builds the schema for a version.
-func nnRegisterVersions(versions []int64, mk func(since int64) *Schema) {
-	for i, v := range versions {
-		s := mk(v)
-		s.Since = v
-		if i+1 < len(versions) {
-			s.Until = versions[i+1] - 1
-		}
-		RegisterSchema(s)
-	}
-}
-
 func init() {
-	nnRegisterVersions([]int64{1, 11, 22}, func(int64) *Schema {
+	registerVersions([]int64{1, 11, 22}, func(int64) *Schema {
 		return &Schema{Name: "Conv", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{nnAutoPad, nnDilations, nnGroup, nnKernelShapeOpt, nnPads, nnStrides},
 			Infer: inferConv, Doc: "N-D convolution with groups, dilations, strides and padding"}
 	})
-	nnRegisterVersions([]int64{1, 11, 22}, func(int64) *Schema {
+	registerVersions([]int64{1, 11, 22}, func(int64) *Schema {
 		return &Schema{Name: "ConvTranspose", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{nnAutoPad, nnDilations, nnGroup, nnKernelShapeOpt,
 				nnA("output_padding", ir.AttrInts, nil), nnA("output_shape", ir.AttrInts, nil), nnPads, nnStrides},
 			Infer: inferConvTranspose, Doc: "N-D transposed convolution"}
 	})
-	nnRegisterVersions([]int64{1, 8, 10, 11, 12, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 8, 10, 11, 12, 22}, func(v int64) *Schema {
 		attrs := []AttrDef{nnAutoPad, nnKernelShapeReq, nnPads, nnStrides}
 		maxOut := 1
 		if v >= 8 {
@@ -889,7 +876,7 @@ func init() {
 		return &Schema{Name: "MaxPool", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: maxOut,
 			Attrs: attrs, Infer: inferPool, Doc: "N-D max pooling, optionally with argmax indices"}
 	})
-	nnRegisterVersions([]int64{1, 7, 10, 11, 19, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 7, 10, 11, 19, 22}, func(v int64) *Schema {
 		attrs := []AttrDef{nnAutoPad, nnKernelShapeReq, nnPads, nnStrides}
 		if v >= 7 {
 			attrs = append(attrs, nnA("count_include_pad", ir.AttrInt, int64(0)))
@@ -903,7 +890,7 @@ func init() {
 		return &Schema{Name: "AveragePool", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: attrs, Infer: inferPool, Doc: "N-D average pooling"}
 	})
-	nnRegisterVersions([]int64{1, 2, 11, 18, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 2, 11, 18, 22}, func(v int64) *Schema {
 		attrs := []AttrDef{nnAutoPad, nnKernelShapeReq, nnPads, nnStrides}
 		if v == 1 {
 			attrs = append(attrs, nnA("p", ir.AttrFloat, float32(2)))
@@ -917,12 +904,12 @@ func init() {
 			Attrs: attrs, Infer: inferPool, Doc: "N-D Lp-norm pooling"}
 	})
 	for _, op := range []string{"GlobalAveragePool", "GlobalMaxPool"} {
-		nnRegisterVersions([]int64{1, 22}, func(int64) *Schema {
+		registerVersions([]int64{1, 22}, func(int64) *Schema {
 			return &Schema{Name: op, MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 				Infer: inferGlobalPool, Doc: "pooling over all spatial dims"}
 		})
 	}
-	nnRegisterVersions([]int64{1, 2, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 2, 22}, func(v int64) *Schema {
 		p := nnA("p", ir.AttrInt, int64(2))
 		if v == 1 {
 			p = nnA("p", ir.AttrFloat, float32(2))
@@ -930,7 +917,7 @@ func init() {
 		return &Schema{Name: "GlobalLpPool", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{p}, Infer: inferGlobalPool, Doc: "Lp-norm pooling over all spatial dims"}
 	})
-	nnRegisterVersions([]int64{1, 6, 7, 9, 14, 15}, func(v int64) *Schema {
+	registerVersions([]int64{1, 6, 7, 9, 14, 15}, func(v int64) *Schema {
 		var attrs []AttrDef
 		maxOut := 5
 		switch {
@@ -949,7 +936,7 @@ func init() {
 		return &Schema{Name: "BatchNormalization", MinInputs: 5, MaxInputs: 5, MinOutputs: 1, MaxOutputs: maxOut,
 			Attrs: attrs, Infer: inferBatchNorm, Doc: "batch normalisation (inference, and training mode since 14)"}
 	})
-	nnRegisterVersions([]int64{1, 6, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 6, 22}, func(v int64) *Schema {
 		attrs := []AttrDef{nnEpsilon}
 		if v == 1 {
 			attrs = append(attrs, nnConsumed)
@@ -957,18 +944,18 @@ func init() {
 		return &Schema{Name: "InstanceNormalization", MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: attrs, Infer: inferInstanceNorm, Doc: "per-instance, per-channel normalisation"}
 	})
-	nnRegisterVersions([]int64{1, 13}, func(int64) *Schema {
+	registerVersions([]int64{1, 13}, func(int64) *Schema {
 		return &Schema{Name: "LRN", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{nnA("alpha", ir.AttrFloat, float32(1e-4)), nnA("beta", ir.AttrFloat, float32(0.75)),
 				nnA("bias", ir.AttrFloat, float32(1)), {Name: "size", Type: ir.AttrInt, Required: true}},
 			Infer: inferLRN, Doc: "local response normalisation across channels"}
 	})
-	nnRegisterVersions([]int64{1, 22}, func(int64) *Schema {
+	registerVersions([]int64{1, 22}, func(int64) *Schema {
 		return &Schema{Name: "LpNormalization", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{nnA("axis", ir.AttrInt, int64(-1)), nnA("p", ir.AttrInt, int64(2))},
 			Infer: inferLpNorm, Doc: "L1 or L2 normalisation along an axis"}
 	})
-	nnRegisterVersions([]int64{1, 6, 7, 9, 11, 13}, func(v int64) *Schema {
+	registerVersions([]int64{1, 6, 7, 9, 11, 13}, func(v int64) *Schema {
 		attrs := []AttrDef{nnA("alpha", ir.AttrFloat, float32(1)), nnA("beta", ir.AttrFloat, float32(1)),
 			nnA("transA", ir.AttrInt, int64(0)), nnA("transB", ir.AttrInt, int64(0))}
 		if v < 7 {
@@ -981,7 +968,7 @@ func init() {
 		return &Schema{Name: "Gemm", MinInputs: minIn, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: attrs, Infer: inferGemm, Doc: "Y = alpha * A' * B' + beta * C"}
 	})
-	nnRegisterVersions([]int64{1, 9, 13}, func(int64) *Schema {
+	registerVersions([]int64{1, 9, 13}, func(int64) *Schema {
 		return &Schema{Name: "MatMul", MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Infer: inferMatMul, Doc: "numpy.matmul: batched matrix product with broadcasting"}
 	})

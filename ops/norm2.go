@@ -118,7 +118,7 @@ func init() {
 	RegisterSchema(&Schema{Name: "LayerNormalization", Since: 17, MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 3,
 		Attrs: []AttrDef{nnA("axis", ir.AttrInt, int64(-1)), nnEpsilon, nnA("stash_type", ir.AttrInt, int64(1))},
 		Infer: inferLayerNorm, Doc: "normalisation over the trailing axes from axis on, then scale and bias"})
-	nnRegisterVersions([]int64{9, 13}, func(int64) *Schema {
+	registerVersions([]int64{9, 13}, func(int64) *Schema {
 		return &Schema{Name: "MeanVarianceNormalization", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{nnA("axes", ir.AttrInts, []int64{0, 2, 3})},
 			Infer: inferMVN, Doc: "(X - mean) / std over the given axes"}

@@ -473,7 +473,7 @@ func init() {
 	outDT := qntA("output_dtype", ir.AttrInt, int64(0))
 	saturate := qntA("saturate", ir.AttrInt, int64(1))
 	precision := qntA("precision", ir.AttrInt, int64(0))
-	nnRegisterVersions([]int64{10, 13, 19, 21, 23, 24, 25}, func(v int64) *Schema {
+	registerVersions([]int64{10, 13, 19, 21, 23, 24, 25}, func(v int64) *Schema {
 		var attrs []AttrDef
 		switch {
 		case v >= 25:
@@ -489,7 +489,7 @@ func init() {
 			Attrs: attrs, Infer: qntInferQuantize,
 			Doc: "y = saturate(round_half_even(x / y_scale) + y_zero_point), per tensor, axis or block"}
 	})
-	nnRegisterVersions([]int64{10, 13, 19, 21, 23, 24, 25}, func(v int64) *Schema {
+	registerVersions([]int64{10, 13, 19, 21, 23, 24, 25}, func(v int64) *Schema {
 		var attrs []AttrDef
 		switch {
 		case v >= 23:
@@ -513,7 +513,7 @@ func init() {
 		Infer: qntInferConvInteger, Doc: "convolution of 8-bit integers with zero points, int32 output"})
 	RegisterSchema(&Schema{Name: "MatMulInteger", Since: 10, MinInputs: 2, MaxInputs: 4, MinOutputs: 1, MaxOutputs: 1,
 		Infer: qntInferMatMulInteger, Doc: "numpy.matmul of 8-bit integers with zero points, int32 output"})
-	nnRegisterVersions([]int64{10, 21}, func(int64) *Schema {
+	registerVersions([]int64{10, 21}, func(int64) *Schema {
 		return &Schema{Name: "QLinearMatMul", MinInputs: 8, MaxInputs: 8, MinOutputs: 1, MaxOutputs: 1,
 			Infer: qntInferQLinearMatMul, Doc: "numpy.matmul of quantised tensors with a requantised output"}
 	})

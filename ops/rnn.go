@@ -339,12 +339,12 @@ func init() {
 		}
 		return l
 	}
-	nnRegisterVersions([]int64{1, 7, 14, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 7, 14, 22}, func(v int64) *Schema {
 		return &Schema{Name: "RNN", MinInputs: 3, MaxInputs: 6, MinOutputs: 0, MaxOutputs: 2,
 			Attrs: attrs(v, nnA("activations", ir.AttrStrings, []string{"Tanh", "Tanh"})),
 			Infer: inferRNN, Doc: "one-layer simple recurrent network"}
 	})
-	nnRegisterVersions([]int64{1, 3, 7, 14, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 3, 7, 14, 22}, func(v int64) *Schema {
 		extra := []AttrDef{nnA("activations", ir.AttrStrings, nil)}
 		if v >= 3 {
 			extra = append(extra, nnA("linear_before_reset", ir.AttrInt, int64(0)))
@@ -352,7 +352,7 @@ func init() {
 		return &Schema{Name: "GRU", MinInputs: 3, MaxInputs: 6, MinOutputs: 0, MaxOutputs: 2,
 			Attrs: attrs(v, extra...), Infer: inferRNN, Doc: "one-layer gated recurrent unit network"}
 	})
-	nnRegisterVersions([]int64{1, 7, 14, 22}, func(v int64) *Schema {
+	registerVersions([]int64{1, 7, 14, 22}, func(v int64) *Schema {
 		return &Schema{Name: "LSTM", MinInputs: 3, MaxInputs: 8, MinOutputs: 0, MaxOutputs: 3,
 			Attrs: attrs(v, nnA("activations", ir.AttrStrings, nil), nnA("input_forget", ir.AttrInt, int64(0))),
 			Infer: inferRNN, Doc: "one-layer long short-term memory network"}

@@ -185,6 +185,20 @@ func RegisterSchema(s *Schema) {
 	schemas[k] = l
 }
 
+// registerVersions registers mk(v) for each version v of versions
+// (ascending), each schema valid from v until the next version (the last
+// one without an end).
+func registerVersions(versions []int64, mk func(since int64) *Schema) {
+	for i, v := range versions {
+		s := mk(v)
+		s.Since, s.Until = v, 0
+		if i+1 < len(versions) {
+			s.Until = versions[i+1] - 1
+		}
+		RegisterSchema(s)
+	}
+}
+
 // LookupSchema returns the schema for op in domain at the given opset
 // version: the one with the largest Since <= opset, if its Until allows.
 func LookupSchema(domain, op string, opset int64) *Schema {

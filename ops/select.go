@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	nnRegisterVersions([]int64{9, 13}, func(int64) *Schema {
+	registerVersions([]int64{9, 13}, func(int64) *Schema {
 		return &Schema{Name: "NonZero", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Infer: selInferNonZero, Doc: "the indices of the non-zero elements, one column per element"}
 	})
@@ -23,7 +23,7 @@ func init() {
 		Attrs: []AttrDef{{Name: "axis", Type: ir.AttrInt}, {Name: "sorted", Type: ir.AttrInt, Default: int64(1)}},
 		Infer: selInferUnique,
 		Doc:   "the unique elements (or slices along an axis), with first indices, inverse indices and counts"})
-	nnRegisterVersions([]int64{9, 11}, func(int64) *Schema {
+	registerVersions([]int64{9, 11}, func(int64) *Schema {
 		return &Schema{Name: "Compress", MinInputs: 2, MaxInputs: 2, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{{Name: "axis", Type: ir.AttrInt}},
 			Infer: selInferCompress, Doc: "the slices along an axis (or elements) where a boolean condition is true"}

@@ -19,18 +19,9 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-// shpRegister registers one copy of s per version in since: copy i covers
-// opsets [since[i], since[i+1]-1] and the last one is open-ended. It is for
-// ops whose later versions only widen the type list.
+// shpRegister registers s once per version in since (ascending).
 func shpRegister(s Schema, since ...int64) {
-	for i, v := range since {
-		c := s
-		c.Since, c.Until = v, 0
-		if i+1 < len(since) {
-			c.Until = since[i+1] - 1
-		}
-		RegisterSchema(&c)
-	}
+	registerVersions(since, func(int64) *Schema { c := s; return &c })
 }
 
 // shpHasIn reports whether input i is present (listed, named and not absent).

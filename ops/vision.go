@@ -10,12 +10,12 @@ import (
 )
 
 func init() {
-	nnRegisterVersions([]int64{9, 11, 22}, func(int64) *Schema {
+	registerVersions([]int64{9, 11, 22}, func(int64) *Schema {
 		return &Schema{Name: "MaxUnpool", MinInputs: 2, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{nnKernelShapeReq, nnPads, nnStrides},
 			Infer: visInferMaxUnpool, Doc: "scatters pooled values back to the positions MaxPool's indices name"}
 	})
-	nnRegisterVersions([]int64{16, 20, 22}, func(v int64) *Schema {
+	registerVersions([]int64{16, 20, 22}, func(v int64) *Schema {
 		mode, doc := "linear", "samples X at the normalized positions of a grid (N-D; linear, nearest or cubic)"
 		if v == 16 {
 			mode, doc = "bilinear", "samples a 4-D X at the normalized positions of a grid (bilinear, nearest or bicubic)"
@@ -28,7 +28,7 @@ func init() {
 			},
 			Infer: visInferGridSample, Doc: doc}
 	})
-	nnRegisterVersions([]int64{10, 16, 22}, func(v int64) *Schema {
+	registerVersions([]int64{10, 16, 22}, func(v int64) *Schema {
 		attrs := []AttrDef{
 			{Name: "mode", Type: ir.AttrString, Default: "avg"},
 			{Name: "output_height", Type: ir.AttrInt, Default: int64(1)},
@@ -42,7 +42,7 @@ func init() {
 		return &Schema{Name: "RoiAlign", MinInputs: 3, MaxInputs: 3, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: attrs, Infer: visInferRoiAlign, Doc: "bilinear RoI pooling of a feature map (Mask R-CNN)"}
 	})
-	nnRegisterVersions([]int64{10, 11}, func(int64) *Schema {
+	registerVersions([]int64{10, 11}, func(int64) *Schema {
 		return &Schema{Name: "NonMaxSuppression", MinInputs: 2, MaxInputs: 5, MinOutputs: 1, MaxOutputs: 1,
 			Attrs: []AttrDef{{Name: "center_point_box", Type: ir.AttrInt, Default: int64(0)}},
 			Infer: visInferNMS, Doc: "greedy per-class selection of high-scoring boxes that overlap little"}

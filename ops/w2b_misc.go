@@ -23,7 +23,7 @@ func init() {
 		},
 		Infer: w2bInferShrink,
 		Doc:   "y = x+bias if x < -lambd, x-bias if x > lambd, else 0"})
-	nnRegisterVersions([]int64{11, 22}, func(int64) *Schema {
+	registerVersions([]int64{11, 22}, func(int64) *Schema {
 		return &Schema{Name: "Det", MinInputs: 1, MaxInputs: 1, MinOutputs: 1, MaxOutputs: 1,
 			Infer: w2bInferDet, Doc: "the determinant of each trailing square matrix"}
 	})

@@ -89,6 +89,25 @@
 // RegisterGradient adds or replaces the rule of an operator: a package
 // that registers a custom op makes it differentiable the same way.
 //
+// # Training a network
+//
+// A Net is a model whose parameters are initializers: build one from layers
+// (Sequential of Conv2D, Linear, BatchNorm2D, Dropout, MaxPool2D, AvgPool2D,
+// Flatten, ReLU, LeakyReLU, Sigmoid, Tanh, with PyTorch's seeded default
+// initialisation) or take an imported ONNX model's initializers for
+// fine-tuning with NetFromModel. Fit(ctx, net, data, FitOptions) trains it:
+// the training graph (forward, loss, Backward, TrainingMode) is compiled once
+// into a runtime.Session; batches are shuffled with a seed; an Optimizer
+// (NewSGD with momentum/Nesterov/weight decay, NewAdam, NewAdamW, with
+// PyTorch's update rules) and an optional step or cosine learning-rate
+// schedule update the weights; callbacks see every epoch (early stopping,
+// checkpoints); the History writes CSV and a loss/accuracy PNG. A checkpoint
+// holds weights, optimizer state, step and RNG state, so a resumed run ends
+// at the same weights as an uninterrupted one. Export / ExportModel write
+// the inference graph (Dropout removed, BatchNorm with running statistics)
+// as .onnx at a chosen opset. ReadIDX, LoadMNIST and LoadNPY read data sets.
+// `onyx train` drives all of it on Fashion-MNIST.
+//
 // # The Gradient operator
 //
 // Importing train registers the kernel of ai.onnx.preview.training's

@@ -158,7 +158,10 @@ func convNew(g *gemmImpl, n *ops.Node, fused bool) (ops.Kernel, error) {
 	}
 	switch {
 	case c.isDepthwise():
-		return nil, nil // TODO dw
+		if k := dwNew(c, w); k != nil {
+			return k, nil
+		}
+		return nil, nil
 	case c.isPointwise():
 		return nil, nil // kerConv1x1
 	}

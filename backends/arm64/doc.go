@@ -1,6 +1,17 @@
-// Package arm64 will hold onyx's Go-assembly NEON kernels for 64-bit ARM,
-// registered only when cpuid reports ASIMD.
+// Package arm64 holds onyx's Go-assembly NEON kernels for 64-bit ARM: an
+// SGEMM with 8x8 micro-kernels, and the Gemm, MatMul and 1x1 Conv kernels
+// (and the runtime's FusedGemm and FusedConv) built on it.
 //
-// It builds on every GOARCH (to nothing off arm64, or with the noasm build
-// tag), so importing it is always safe.
+// Importing the package registers its kernels with ops.RegisterKernel at
+// ops.PriorityArch, under the backend name "neon", when cpuid reports ASIMD
+// (checked once, with github.com/klauspost/cpuid/v2). ONYX_CPU (read once,
+// at init) keeps the package from using the tier unless it names "neon";
+// the runtime applies the same variable when it picks kernels.
+//
+// The package builds on every GOARCH, so importing it is always safe: off
+// arm64, or with the noasm build tag, it registers nothing and Tier returns
+// "".
 package arm64
+
+// The NEON micro-kernels are generated (on any host) by _asm/gen.go.
+//go:generate sh -c "cd _asm && go run . -s ../sgemm_kernels_arm64.s -go ../sgemm_kernels_arm64.go"

@@ -1,0 +1,22 @@
+//go:build arm64 && !noasm && race
+
+package arm64
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// gemmRaceRead tells the race detector that assembly reads x.
+func gemmRaceRead(x []float32) {
+	if len(x) > 0 {
+		runtime.RaceReadRange(unsafe.Pointer(unsafe.SliceData(x)), len(x)*4)
+	}
+}
+
+// gemmRaceWrite tells the race detector that assembly writes x.
+func gemmRaceWrite(x []float32) {
+	if len(x) > 0 {
+		runtime.RaceWriteRange(unsafe.Pointer(unsafe.SliceData(x)), len(x)*4)
+	}
+}

@@ -1,0 +1,145 @@
+//go:build amd64 && !noasm
+
+package amd64
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/onyxml/onyx/ir"
+	"github.com/onyxml/onyx/ops"
+	"github.com/onyxml/onyx/tensor"
+)
+
+// poolFactory is poolNew and poolNewGlobalAvg as the harness calls
+// factories.
+func poolFactory(_ *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+	if n.OpType == "GlobalAveragePool" {
+		return poolNewGlobalAvg(n), nil
+	}
+	return poolNew(n), nil
+}
+
+func poolCase(op string, opset int64, x *tensor.Tensor, attrs ...*ir.Attribute) convNodeCase {
+	return convNodeCase{op: op, opset: opset, attrs: attrs, in: []*tensor.Tensor{x}}
+}
+
+// TestPoolAgainstGeneric runs MaxPool and AveragePool against the generic
+// kernels over plane sizes around the vector width, windows, strides,
+// paddings, ceil_mode and count_include_pad.
+func TestPoolAgainstGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	pads := func(v ...int64) *ir.Attribute { return kerAttrInts("pads", v...) }
+	strides := func(v ...int64) *ir.Attribute { return kerAttrInts("strides", v...) }
+	ks := func(v ...int64) *ir.Attribute { return kerAttrInts("kernel_shape", v...) }
+	for _, hw := range [][2]int{{1, 1}, {4, 7}, {8, 8}, {9, 9}, {5, 16}, {6, 17}, {13, 13}, {3, 24}, {2, 33}, {11, 55}} {
+		for _, k := range [][2]int64{{3, 3}, {2, 2}, {1, 1}, {5, 5}, {3, 2}} {
+			for _, s := range []int64{1, 2} {
+				for _, p := range [][4]int64{{0, 0, 0, 0}, {k[0] / 2, k[1] / 2, k[0] / 2, k[1] / 2}, {0, 1, 1, 0}} {
+					if p[1] >= k[1] || p[3] >= k[1] || p[0] >= k[0] || p[2] >= k[0] {
+						continue
+					}
+					if int64(hw[0])+p[0]+p[2] < k[0] || int64(hw[1])+p[1]+p[3] < k[1] {
+						continue
+					}
+					x := kerRand(r, 1, 2, hw[0], hw[1])
+					attrs := []*ir.Attribute{ks(k[:]...), strides(s, s), pads(p[:]...)}
+					convCheck(t, poolCase("MaxPool", 12, x, attrs...), poolFactory, false)
+					convCheck(t, poolCase("AveragePool", 11, x, attrs...), poolFactory, false)
+					convCheck(t, poolCase("AveragePool", 11, x, append(attrs, kerAttrInt("count_include_pad", 1))...), poolFactory, false)
+					ceil := append(attrs, kerAttrInt("ceil_mode", 1))
+					convCheck(t, poolCase("MaxPool", 12, x, ceil...), poolFactory, false)
+					convCheck(t, poolCase("AveragePool", 11, x, append(ceil, kerAttrInt("count_include_pad", 1))...), poolFactory, false)
+				}
+			}
+		}
+	}
+	// Automatic padding, batches, the models' pools.
+	for _, ap := range []string{"SAME_UPPER", "SAME_LOWER", "VALID"} {
+		x := kerRand(r, 2, 3, 10, 19)
+		convCheck(t, poolCase("MaxPool", 12, x, ks(3, 3), strides(2, 2), kerAttrString("auto_pad", ap)), poolFactory, false)
+		convCheck(t, poolCase("AveragePool", 11, x, ks(3, 3), kerAttrString("auto_pad", ap)), poolFactory, false)
+	}
+	convCheck(t, poolCase("MaxPool", 12, kerRand(r, 1, 8, 112, 112), ks(3, 3), strides(2, 2), pads(1, 1, 1, 1)), poolFactory, false)
+	convCheck(t, poolCase("MaxPool", 12, kerRand(r, 1, 8, 111, 111), ks(3, 3), strides(2, 2), kerAttrInt("ceil_mode", 1)), poolFactory, false)
+	// Older opsets.
+	convCheck(t, poolCase("MaxPool", 8, kerRand(r, 1, 3, 9, 9), ks(2, 2), strides(2, 2)), poolFactory, false)
+	convCheck(t, poolCase("AveragePool", 7, kerRand(r, 1, 3, 9, 9), ks(2, 2), strides(2, 2)), poolFactory, false)
+}
+
+// TestPoolMaxSpecialValues checks that a NaN wins a window and that
+// infinities are kept, in the border and the fast columns alike.
+func TestPoolMaxSpecialValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(63, 64))
+	for _, s := range []int64{1, 2} {
+		x := kerRand(r, 1, 2, 9, 40)
+		xd := tensor.Data[float32](x)
+		nan, inf := float32(math.NaN()), float32(math.Inf(1))
+		xd[0], xd[17], xd[9*40+20], xd[9*40+39], xd[50] = nan, nan, nan, inf, -inf
+		for i := 9 * 40; i < 9*40+9; i++ {
+			xd[i] = -inf
+		}
+		convCheck(t, poolCase("MaxPool", 12, x, kerAttrInts("kernel_shape", 3, 3), kerAttrInts("strides", s, s),
+			kerAttrInts("pads", 1, 1, 1, 1)), poolFactory, false)
+	}
+}
+
+func TestPoolDeclines(t *testing.T) {
+	r := rand.New(rand.NewPCG(65, 66))
+	x := kerRand(r, 1, 2, 9, 9)
+	ks := kerAttrInts("kernel_shape", 3, 3)
+	convCheck(t, poolCase("MaxPool", 12, x, ks, kerAttrInts("dilations", 2, 2)), poolFactory, true)
+	convCheck(t, poolCase("MaxPool", 12, x, ks, kerAttrInts("strides", 3, 3)), poolFactory, true)
+	convCheck(t, poolCase("AveragePool", 11, x, ks, kerAttrInts("strides", 1, 2)), poolFactory, true)
+	convCheck(t, poolCase("MaxPool", 12, kerRand(r, 1, 2, 9), kerAttrInts("kernel_shape", 3)), poolFactory, true)
+	convCheck(t, poolCase("MaxPool", 12, kerRand(r, 1, 2, 5, 5, 5), kerAttrInts("kernel_shape", 3, 3, 3)), poolFactory, true)
+	convCheck(t, poolCase("MaxPool", 12, tensor.Must(tensor.FromSlice(make([]float64, 81), 1, 1, 9, 9)), ks), poolFactory, true)
+	// The Indices output.
+	c := poolCase("MaxPool", 12, x, ks)
+	n, err := c.build(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Outputs = []string{"y", "i"}
+	if k, _ := poolFactory(nil, n); k != nil {
+		t.Errorf("MaxPool with Indices: accepted")
+	}
+}
+
+func TestPoolGlobalAverage(t *testing.T) {
+	r := rand.New(rand.NewPCG(67, 68))
+	for _, s := range [][]int{{2, 3, 7, 7}, {1, 5, 1, 1}, {1, 2, 13}, {2, 4, 3, 5, 2}, {1, 3, 0, 4}, {1, 2, 40, 41}, {1, 1, 5, 7}, {3, 2}} {
+		convCheck(t, poolCase("GlobalAveragePool", 1, kerRand(r, s...)), poolFactory, false)
+	}
+	convCheck(t, poolCase("GlobalAveragePool", 1, tensor.Must(tensor.FromSlice(make([]float64, 4), 1, 1, 2, 2))), poolFactory, true)
+}
+
+// TestPoolNoAllocs checks that a Run allocates nothing.
+func TestPoolNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(69, 70))
+	for _, c := range []convNodeCase{
+		poolCase("MaxPool", 12, kerRand(r, 1, 4, 20, 20), kerAttrInts("kernel_shape", 3, 3), kerAttrInts("strides", 2, 2)),
+		poolCase("AveragePool", 11, kerRand(r, 1, 4, 20, 20), kerAttrInts("kernel_shape", 3, 3), kerAttrInts("pads", 1, 1, 1, 1)),
+		poolCase("GlobalAveragePool", 1, kerRand(r, 1, 4, 20, 20)),
+	} {
+		n, err := c.build(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, _ := poolFactory(nil, n)
+		dims, _ := n.Out[0].ConcreteShape()
+		out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, dims...))}
+		ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+		run := func() {
+			if err := k.Run(ec, c.in, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run()
+		if a := testing.AllocsPerRun(20, run); a != 0 {
+			t.Errorf("%s: %v allocations per Run", c, a)
+		}
+	}
+}

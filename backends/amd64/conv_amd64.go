@@ -150,6 +150,16 @@ func (c *convNode) isDepthwise() bool {
 	return c.group > 1 && c.cg == 1 && c.m == c.group
 }
 
+// convForceLayout lets tests flip the factory's choice between the
+// channel-major and the pixel-major GEMM (convLayoutFlip), so that both
+// run on every geometry.
+var convForceLayout = convLayoutAuto
+
+const (
+	convLayoutAuto = iota
+	convLayoutFlip
+)
+
 // convNew builds the kernel of a Conv (fused false) or FusedConv node.
 func convNew(g *gemmImpl, n *ops.Node, fused bool) (ops.Kernel, error) {
 	c, w, ok := convParse(n, fused)
@@ -172,6 +182,16 @@ func convNew(g *gemmImpl, n *ops.Node, fused bool) (ops.Kernel, error) {
 	}
 	k.ep = Epilogue{Alpha: 1}
 	c.act.apply(&k.ep)
+	// Few output pixels: the pixel-major GEMM (conv_pixmajor_amd64.go),
+	// with W^T packed instead.
+	if dims, ok := n.In[0].ConcreteShape(); ok && len(dims) == 4 {
+		if io, err := c.convShape(dims); err == nil && convPixelMajorBetter(io.ohw, g.mr, g.nr) != (convForceLayout == convLayoutFlip) {
+			k.pa = nil
+			for grp := range c.group {
+				k.pbT = append(k.pbT, g.packB(k.kdim, k.mg, wd[grp*k.mg*k.kdim:], k.kdim, true))
+			}
+		}
+	}
 	return k, nil
 }
 
@@ -182,6 +202,7 @@ type convKernel struct {
 	kdim int        // K = cg*kh*kw
 	mg   int        // output channels per group
 	pa   []*PackedA // per group: its mg x K weights
+	pbT  []*PackedB // or, for the pixel-major GEMM, their K x mg transposes
 	ep   Epilogue   // the activation (for the pass over finished tiles)
 }
 
@@ -308,6 +329,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 			}
 		}
 	}
+	r.io.dOff = r.dOff
 	k.tiling(&r.io, ec)
 	chunks := k.group * r.io.tiles * r.io.parts
 	for img := range io.n {
@@ -318,6 +340,14 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 			r.io.src = r.pad
 		} else {
 			r.io.src = xi
+		}
+		if k.pbT != nil {
+			pr := convPixRunPool.Get().(*convPixRun)
+			for grp := range k.group {
+				k.runPixelMajor(ec, &r.io, grp, pr)
+			}
+			convPixRunPool.Put(pr)
+			continue
 		}
 		if chunks > 1 && ec != nil && ec.Pool != nil && ec.Threads > 1 {
 			ec.ParallelFor(chunks, r.run)
@@ -423,7 +453,7 @@ func (r *convRun) chunk(i int) {
 	for p0 := 0; p0 < k.kdim; p0 += io.kc {
 		kb := min(io.kc, k.kdim-p0)
 		first, last := p0 == 0, p0+kb >= k.kdim
-		pk := convPackArgs{kb: kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: kb * nr * 4}
+		pk := convPackArgs{kb: kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: kb * nr * 4, subStride: 32}
 		convPack(&pk, src, r.dOff[p0:p0+kb], t.lanes[:groups], t.b)
 		args.k = kb
 		args.b = &t.b[0]

@@ -237,6 +237,21 @@ func convFactory(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
 	return convNew(g, n, n.Domain == ops.OnyxDomain)
 }
 
+// convFlipped runs f with the factory's layout choice flipped.
+func convFlipped(t *testing.T, f func()) {
+	convForceLayout = convLayoutFlip
+	defer func() { convForceLayout = convLayoutAuto }()
+	f()
+}
+
+// convBothLayouts is convCheck with the factory's choice of layout and
+// with the other one.
+func convBothLayouts(t *testing.T, c convNodeCase, wantDecline bool) {
+	t.Helper()
+	convCheck(t, c, convFactory, wantDecline)
+	convFlipped(t, func() { convCheck(t, c, convFactory, wantDecline) })
+}
+
 func TestConvPackLayout(t *testing.T) {
 	var a convPackArgs
 	var l convLanes
@@ -247,7 +262,7 @@ func TestConvPackLayout(t *testing.T) {
 		{"dst", unsafe.Offsetof(a.dst), 0}, {"src", unsafe.Offsetof(a.src), 8}, {"dOff", unsafe.Offsetof(a.dOff), 16},
 		{"lanes", unsafe.Offsetof(a.lanes), 24}, {"kb", unsafe.Offsetof(a.kb), 32}, {"groups", unsafe.Offsetof(a.groups), 40},
 		{"subs", unsafe.Offsetof(a.subs), 48}, {"rowStride", unsafe.Offsetof(a.rowStride), 56},
-		{"panelStride", unsafe.Offsetof(a.panelStride), 64},
+		{"panelStride", unsafe.Offsetof(a.panelStride), 64}, {"subStride", unsafe.Offsetof(a.subStride), 72},
 		{"lanes.off", unsafe.Offsetof(l.off), 0}, {"lanes.mask", unsafe.Offsetof(l.mask), 32},
 		{"lanes.mode", unsafe.Offsetof(l.mode), 64}, {"sizeof lanes", unsafe.Sizeof(l), 72},
 	} {
@@ -283,7 +298,7 @@ func TestConvPack(t *testing.T) {
 			panels := (s.nb + nr - 1) / nr
 			lanes := make([]convLanes, panels*nr/8)
 			groups := convLaneSetup(lanes, s.j0, s.nb, nr, s.ow, s.sh, s.sw, s.wp, maxD, len(src))
-			args := convPackArgs{kb: s.kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: s.kb * nr * 4}
+			args := convPackArgs{kb: s.kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: s.kb * nr * 4, subStride: 32}
 			want := make([]float32, panels*nr*s.kb)
 			convPackGeneric(&args, src, dOff, lanes, want)
 			got, all := gemmGuarded(len(want), 16)
@@ -353,8 +368,8 @@ func TestConvAgainstGeneric(t *testing.T) {
 			}
 		}
 		w := kerRand(r, s.m, s.c/int(g), s.kh, s.kw)
-		convCheck(t, convMake(x, w, nil, nil, "", nil, s.attrs...), convFactory, false)
-		convCheck(t, convMake(x, w, kerRand(r, s.m), nil, "", nil, s.attrs...), convFactory, false)
+		convBothLayouts(t, convMake(x, w, nil, nil, "", nil, s.attrs...), false)
+		convBothLayouts(t, convMake(x, w, kerRand(r, s.m), nil, "", nil, s.attrs...), false)
 	}
 }
 
@@ -366,7 +381,7 @@ func TestConvSizes(t *testing.T) {
 		for _, hw := range [][2]int{{4, 4}, {4, 8}, {3, 11}, {5, 7}, {17, 17}} {
 			x := kerRand(r, 1, 3, hw[0], hw[1])
 			w := kerRand(r, m, 3, 3, 3)
-			convCheck(t, convMake(x, w, kerRand(r, m), nil, "Relu", nil, kerAttrInts("pads", 1, 1, 1, 1)), convFactory, false)
+			convBothLayouts(t, convMake(x, w, kerRand(r, m), nil, "Relu", nil, kerAttrInts("pads", 1, 1, 1, 1)), false)
 		}
 	}
 	// K over one block (64*3*3 = 576 > convMaxKC), several tiles.
@@ -375,7 +390,11 @@ func TestConvSizes(t *testing.T) {
 	convCheck(t, convMake(x, w, kerRand(r, 20), nil, "", nil, kerAttrInts("pads", 1, 1, 1, 1)), convFactory, false)
 	x = kerRand(r, 2, 130, 9, 9)
 	w = kerRand(r, 14, 130, 3, 3)
-	convCheck(t, convMake(x, w, kerRand(r, 14), kerRand(r, 2, 14, 9, 9), "Relu", nil, kerAttrInts("pads", 1, 1, 1, 1)), convFactory, false)
+	convBothLayouts(t, convMake(x, w, kerRand(r, 14), kerRand(r, 2, 14, 9, 9), "Relu", nil, kerAttrInts("pads", 1, 1, 1, 1)), false)
+	// The layer shapes of resnet18's last stage (pixel-major), smaller.
+	x = kerRand(r, 1, 96, 7, 7)
+	w = kerRand(r, 40, 96, 3, 3)
+	convBothLayouts(t, convMake(x, w, kerRand(r, 40), kerRand(r, 1, 40, 7, 7), "Relu", nil, kerAttrInts("pads", 1, 1, 1, 1)), false)
 	x = kerRand(r, 1, 8, 64, 80)
 	w = kerRand(r, 9, 8, 3, 3)
 	convCheck(t, convMake(x, w, nil, nil, "", nil, kerAttrInts("pads", 1, 1, 1, 1)), convFactory, false)
@@ -402,7 +421,7 @@ func TestConvFused(t *testing.T) {
 				if c.op == "Conv" {
 					c = convMake(x, w, bb, zz, a.act, []float32{}, pads) // a FusedConv with no activation
 				}
-				convCheck(t, c, convFactory, false)
+				convBothLayouts(t, c, false)
 			}
 		}
 	}
@@ -455,6 +474,44 @@ func TestConvErrors(t *testing.T) {
 		} {
 			if err := k.Run(ec, in, []*tensor.Tensor{nil}); !errors.Is(err, ops.ErrShapeMismatch) {
 				t.Errorf("%s: input %v: error %v, want a shape mismatch", g.name, in[0].Shape(), err)
+			}
+		}
+	}
+}
+
+// TestConvNoAllocs checks that a Run allocates nothing once its pools are
+// warm, in both layouts.
+func TestConvNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	c := convMake(kerRand(r, 1, 8, 12, 13), kerRand(r, 10, 8, 3, 3), kerRand(r, 10), kerRand(r, 1, 10, 12, 13), "Relu", nil,
+		kerAttrInts("pads", 1, 1, 1, 1))
+	for _, g := range kerAsmImpls(t) {
+		if g.kernel != nil {
+			continue // emulated
+		}
+		for _, flip := range []bool{false, true} {
+			if flip {
+				convForceLayout = convLayoutFlip
+			}
+			n, err := c.build(true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := convFactory(g, n)
+			convForceLayout = convLayoutAuto
+			if err != nil || k == nil {
+				t.Fatal(k, err)
+			}
+			out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 1, 10, 12, 13))}
+			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+			run := func() {
+				if err := k.Run(ec, c.in, out); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run()
+			if a := testing.AllocsPerRun(20, run); a != 0 {
+				t.Errorf("%s (flipped %v): %v allocations per Run", g.name, flip, a)
 			}
 		}
 	}

@@ -25,6 +25,7 @@ var convBenchShapes = []struct {
 	{"resnet18/layer2", 128, 128, 28, 3, 1, 1, 1},
 	{"resnet18/layer3", 256, 256, 14, 3, 1, 1, 1},
 	{"resnet18/layer4", 512, 512, 7, 3, 1, 1, 1},
+	{"resnet18/layer4-8x8", 512, 512, 8, 3, 1, 1, 1},
 	{"resnet18/downsample4", 256, 512, 14, 1, 2, 0, 1},
 	{"squeezenet/conv1", 3, 64, 224, 3, 2, 0, 1},
 	{"squeezenet/expand3x3.3", 16, 64, 55, 3, 1, 1, 1},
@@ -114,3 +115,75 @@ func (p convBenchPool) For(n int, fn func(int)) {
 }
 
 var _ = ir.AttrInt
+
+// BenchmarkPool runs the pool kernels of the zoo models, amd64 and generic.
+func BenchmarkPool(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []struct {
+		name string
+		c    convNodeCase
+	}{
+		{"resnet18/maxpool", poolCase("MaxPool", 12, kerRand(r, 1, 64, 112, 112), kerAttrInts("kernel_shape", 3, 3),
+			kerAttrInts("strides", 2, 2), kerAttrInts("pads", 1, 1, 1, 1))},
+		{"squeezenet/maxpool1", poolCase("MaxPool", 12, kerRand(r, 1, 64, 111, 111), kerAttrInts("kernel_shape", 3, 3),
+			kerAttrInts("strides", 2, 2), kerAttrInt("ceil_mode", 1))},
+		{"squeezenet/maxpool2", poolCase("MaxPool", 12, kerRand(r, 1, 128, 55, 55), kerAttrInts("kernel_shape", 3, 3),
+			kerAttrInts("strides", 2, 2), kerAttrInt("ceil_mode", 1))},
+		{"avgpool3x3", poolCase("AveragePool", 11, kerRand(r, 1, 64, 56, 56), kerAttrInts("kernel_shape", 3, 3),
+			kerAttrInts("pads", 1, 1, 1, 1))},
+		{"squeezenet/gap", poolCase("GlobalAveragePool", 1, kerRand(r, 1, 1000, 13, 13))},
+	} {
+		for _, be := range []string{"generic", Tier()} {
+			b.Run(s.name+"/"+be, func(b *testing.B) {
+				n, err := s.c.build(true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				k, _, err := ops.SelectKernel(n, func(x string) bool { return x == be })
+				if err != nil {
+					b.Fatal(err)
+				}
+				dims, _ := n.Out[0].ConcreteShape()
+				out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, dims...))}
+				ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := k.Run(ec, s.c.in, out); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.SetBytes(int64(4 * (s.c.in[0].Len() + out[0].Len())))
+			})
+		}
+	}
+}
+
+// BenchmarkConvPack measures the activation packer in ns per packed value
+// for tiles of each lane mode.
+func BenchmarkConvPack(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range []struct {
+		name               string
+		ow, sh, sw, wp, kb int
+	}{
+		{"contig/56", 56, 1, 1, 58, 576}, {"contig/14", 14, 1, 1, 16, 576},
+		{"even/112", 112, 2, 2, 230, 147}, {"even/111", 111, 2, 2, 225, 27}, {"gather/7", 7, 1, 1, 9, 576},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			const nr, nb = 16, 256
+			src := gemmRandSlice(r, 8*s.wp*s.wp+64)
+			dOff := make([]int32, s.kb)
+			for p := range dOff {
+				dOff[p] = int32(p / 9 * s.wp * s.wp / 8)
+			}
+			lanes := make([]convLanes, nb/8)
+			groups := convLaneSetup(lanes, 0, nb, nr, s.ow, s.sh, s.sw, s.wp, int(dOff[s.kb-1]), len(src))
+			dst := make([]float32, nb*s.kb)
+			args := convPackArgs{kb: s.kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: s.kb * nr * 4, subStride: 32}
+			for b.Loop() {
+				convPack(&args, src, dOff, lanes, dst)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nb*s.kb), "ns/value")
+		})
+	}
+}

@@ -46,6 +46,7 @@ type convPackArgs struct {
 	subs        int        // lane groups per panel: NR/8
 	rowStride   int        // bytes from one k step of a panel to the next: NR*4
 	panelStride int        // bytes from one panel to the next: kb*NR*4
+	subStride   int        // bytes from one lane group of a panel to the next: 32
 }
 
 // convPackF32AVX2 packs a B tile:
@@ -54,14 +55,16 @@ type convPackArgs struct {
 //		panel, sub := g/subs, g%subs
 //		for p := range kb {
 //			for l := range 8 {
-//				dst[panel*panelStride/4 + p*rowStride/4 + sub*8 + l] = B(p, g*8+l)
+//				dst[panel*panelStride/4 + p*rowStride/4 + sub*subStride/4 + l] = B(p, g, l)
 //			}
 //		}
 //	}
 //
-// where B(p, j) is src[dOff[p]+lanes[g].off[l]] (0 for a masked or zero
+// where B(p, g, l) is src[dOff[p]+lanes[g].off[l]] (0 for a masked or zero
 // lane). The caller guarantees every offset read is inside src, including
-// the 16 floats an even group reads from each row.
+// the 16 floats an even group reads from each row. Groups may overlap the
+// next group or row (the pixel-major layout, rowStride < 32): the stores
+// go in the loop's order, so the later ones win.
 // Requires: AVX, AVX2
 //
 //go:noescape
@@ -74,7 +77,7 @@ func convPackGeneric(args *convPackArgs, src []float32, dOff []int32, lanes []co
 		panel, sub := g/args.subs, g%args.subs
 		ln := &lanes[g]
 		for p := range args.kb {
-			row := dst[panel*args.panelStride/4+p*args.rowStride/4+sub*8:][:8]
+			row := dst[panel*args.panelStride/4+p*args.rowStride/4+sub*args.subStride/4:][:8]
 			for l := range 8 {
 				var v float32
 				switch ln.mode {
@@ -100,7 +103,7 @@ func convPack(args *convPackArgs, src []float32, dOff []int32, lanes []convLanes
 		return
 	}
 	np := (args.groups + args.subs - 1) / args.subs
-	if len(dOff) < args.kb || len(lanes) < args.groups || len(dst)*4 < (np-1)*args.panelStride+(args.kb-1)*args.rowStride+args.subs*32 {
+	if len(dOff) < args.kb || len(lanes) < args.groups || len(dst)*4 < (np-1)*args.panelStride+(args.kb-1)*args.rowStride+(args.subs-1)*args.subStride+32 {
 		panic("amd64: convPack: buffers too small")
 	}
 	args.src = unsafe.SliceData(src)
@@ -136,27 +139,35 @@ func convLaneSetup(lanes []convLanes, j0, nb, nr, ow, sh, sw, wp, maxD, limit in
 				ln.off[l], ln.mask[l] = 0, 0
 			}
 		}
-		switch {
-		case valid == 0:
-			ln.mode = convLanesZero
-		case valid < 8:
-			ln.mode = convLanesGather
-		default:
-			contig, even := true, true
-			for l := 1; l < 8; l++ {
-				d := ln.off[l] - ln.off[0]
-				contig = contig && d == int32(l)
-				even = even && d == int32(2*l)
-			}
-			switch {
-			case contig:
-				ln.mode = convLanesContig
-			case even && int(ln.off[0])+maxD+16 <= limit:
-				ln.mode = convLanesEven
-			default:
-				ln.mode = convLanesGather
-			}
-		}
+		convClassify(ln, valid, maxD, limit)
 	}
 	return groups
+}
+
+// convClassify sets the mode of a lane group whose first valid lanes hold
+// offsets (the others masked): consecutive or even offsets when all 8 are
+// valid (even only if its 16-float reads stay below limit for row offsets
+// up to maxD), a gather otherwise, zeros when none is valid.
+func convClassify(ln *convLanes, valid, maxD, limit int) {
+	switch {
+	case valid == 0:
+		ln.mode = convLanesZero
+	case valid < 8:
+		ln.mode = convLanesGather
+	default:
+		contig, even := true, true
+		for l := 1; l < 8; l++ {
+			d := ln.off[l] - ln.off[0]
+			contig = contig && d == int32(l)
+			even = even && d == int32(2*l)
+		}
+		switch {
+		case contig:
+			ln.mode = convLanesContig
+		case even && int(ln.off[0])+maxD+16 <= limit:
+			ln.mode = convLanesEven
+		default:
+			ln.mode = convLanesGather
+		}
+	}
 }

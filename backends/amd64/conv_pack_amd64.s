@@ -12,6 +12,7 @@
 #define pk_subs 48
 #define pk_rowStride 56
 #define pk_panelStride 64
+#define pk_subStride 72
 
 // Offsets of the convLanes fields, and its size.
 #define ln_off 0
@@ -49,8 +50,8 @@ TEXT ·convPackF32AVX2(SB), NOSPLIT, $0-8
 group:
 	TESTQ GROUPS, GROUPS                     // for groups > 0 {
 	JZ    done
-	MOVQ  SUB, DST                           // dst = panel + sub*32
-	SHLQ  $5, DST
+	MOVQ  SUB, DST                           // dst = panel + sub*subStride
+	IMULQ pk_subStride(ARGS), DST
 	ADDQ  PANEL, DST
 	MOVQ  pk_kb(ARGS), ROWS
 	XORQ  P, P

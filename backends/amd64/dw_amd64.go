@@ -131,7 +131,60 @@ func winCall(f int, a *winArgs, x, y, w, res []float32) {
 	}
 }
 
-// dwKernel is the depthwise convolution.
+// dwArgs is what the padded-plane depthwise kernels (dwCopyF32AVX2,
+// dw3x3F32AVX2S1/S2) read. Its layout is fixed: the assembly uses the
+// offsets listed in dw_amd64.s (TestWinArgsLayout).
+type dwArgs struct {
+	p      *float32 // the padded plane: zero borders, rows of wp floats
+	x      *float32 // the input plane, h x wd
+	y      *float32 // the output plane, oh x ow
+	w      *float32 // the kh x kw weights
+	res    *float32 // the residual plane (flags&winFlagRes)
+	h, wd  int
+	wp     int
+	padT   int
+	padL   int
+	oh, ow int
+	flags  int // winFlag*
+	bias   float32
+	lo, hi float32 // the clamp (flags&winFlagClamp)
+	_      float32
+}
+
+// dwCopyF32AVX2 copies the input plane x (h x wd) into the padded plane p
+// at row padT, column padL:
+//
+//	for iy := range h {
+//		copy(p[(padT+iy)*wp+padL:][:wd], x[iy*wd:(iy+1)*wd])
+//	}
+//
+// and zeroes p[(padT+iy)*wp+padL+wd:][:ceil8(wd)-wd] (the caller leaves
+// room: wp >= padL + wd rounded up to 8).
+// Requires: AVX, AVX2
+//
+//go:noescape
+func dwCopyF32AVX2(args *dwArgs)
+
+// dw3x3F32AVX2S1 computes one plane of a 3x3 depthwise convolution with
+// stride 1 from the padded plane: see the loop in dw_amd64.s. Rows of p
+// hold wp >= ceil8(ow)+2 floats; p has oh+2 rows.
+// Requires: AVX, AVX2, FMA3
+//
+//go:noescape
+func dw3x3F32AVX2S1(args *dwArgs)
+
+// dw3x3F32AVX2S2 is dw3x3F32AVX2S1 with stride 2: wp >= 2*ceil8(ow)+2,
+// 2*oh+1 rows.
+// Requires: AVX, AVX2, FMA3
+//
+//go:noescape
+func dw3x3F32AVX2S2(args *dwArgs)
+
+// dwKernel is the depthwise convolution. Each plane is first copied into
+// a zero-bordered scratch plane (dwCopyF32AVX2, in L1/L2), so that the
+// compute loops read every tap without bounds checks or masks: 3x3
+// windows with the weights in registers (dw3x3F32AVX2S1/S2), others with
+// the sliding-window kernel (dwF32AVX2S1/S2) over the padded plane.
 type dwKernel struct {
 	*convNode
 	w  []float32 // m planes of kh x kw
@@ -139,8 +192,11 @@ type dwKernel struct {
 }
 
 // dwNew returns the depthwise kernel for c, or nil when its window is not
-// one the assembly takes (stride 1 or 2, dilation 1).
+// one the assembly takes (stride 1 or 2 on both axes, dilation 1).
 func dwNew(c *convNode, w *tensor.Tensor) ops.Kernel {
+	if !hasAVX2 {
+		return nil
+	}
 	for i := range 2 {
 		if c.win.Dilations[i] != 1 || (c.win.Strides[i] != 1 && c.win.Strides[i] != 2) {
 			return nil
@@ -162,6 +218,24 @@ func (k *dwKernel) Overwrites() bool { return true }
 // on another thread (about 0.1 ms).
 const dwMinChunk = 1 << 20
 
+// dwGeom is the padded plane of a Run: hp rows of wp floats.
+type dwGeom struct {
+	hp, wp int
+}
+
+func ceil8(n int) int { return (n + 7) &^ 7 }
+
+// geom sizes the padded plane for io: every tap of every computed vector
+// (the last one rounded up to 8 columns) inside it.
+func (k *dwKernel) geom(io *convIO) dwGeom {
+	s := k.sw
+	padB := max(0, s*(io.oh-1)+k.kh-io.padT-io.h)
+	return dwGeom{
+		hp: max(io.padT+io.h+padB, s*(io.oh-1)+k.kh),
+		wp: max(io.padL+ceil8(io.w), s*ceil8(io.ow)+k.kw+16),
+	}
+}
+
 func (k *dwKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	io, err := k.convShape(in[0].Shape())
 	if err != nil {
@@ -174,31 +248,13 @@ func (k *dwKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	if planes == 0 || io.ohw == 0 {
 		return nil
 	}
-	var a winArgs
-	a.h, a.wd, a.oh, a.ow, a.kh, a.kw, a.padT, a.padL = io.h, io.w, io.oh, io.ow, k.kh, k.kw, io.padT, io.padL
-	a.fastLo, a.fastHi = winFastRange(io.ow, io.w, k.kw, k.sw, io.padL)
-	if io.z != nil {
-		a.flags |= winFlagRes
-	}
-	switch k.ep.Act {
-	case ActRelu:
-		a.flags |= winFlagClamp
-		a.lo, a.hi = 0, float32(math.Inf(1))
-	case ActClip:
-		a.flags |= winFlagClamp
-		a.lo, a.hi = k.ep.Min, k.ep.Max
-	}
-	f := winDWS1
-	if k.sw == 2 {
-		f = winDWS2
-	}
 	work := planes * io.ohw * k.kh * k.kw
 	if ec == nil || ec.Pool == nil || ec.Threads < 2 || work < 2*dwMinChunk {
-		k.planes(f, &a, &io, 0, planes)
+		k.planes(&io, 0, planes)
 		return nil
 	}
 	r := winRunPool.Get().(*winRun)
-	r.dw, r.f, r.a, r.io = k, f, a, io
+	r.dw, r.io = k, io
 	r.chunks = min(work/dwMinChunk, 4*ec.Threads, planes)
 	ec.ParallelFor(r.chunks, r.run)
 	r.dw, r.io = nil, convIO{}
@@ -218,6 +274,11 @@ type winRun struct {
 	run    func(int)
 }
 
+// winScratchPool recycles the sliding-window kernels' scratch planes (the
+// depthwise padded planes, the pools' reciprocal counts), apart from the
+// SGEMM's buffers of other sizes.
+var winScratchPool sync.Pool
+
 var winRunPool = sync.Pool{New: func() any {
 	r := &winRun{}
 	r.run = func(i int) { r.chunk(i) }
@@ -227,34 +288,82 @@ var winRunPool = sync.Pool{New: func() any {
 // chunk runs the i-th of r.chunks runs of consecutive planes.
 func (r *winRun) chunk(i int) {
 	planes := r.io.n * r.io.c
-	a := r.a
 	p0, p1 := i*planes/r.chunks, (i+1)*planes/r.chunks
 	if r.dw != nil {
-		r.dw.planes(r.f, &a, &r.io, p0, p1)
-	} else {
-		r.pool.planes(r.f, &a, &r.io, p0, p1)
+		r.dw.planes(&r.io, p0, p1)
+		return
 	}
+	a := r.a
+	r.pool.planes(r.f, &a, &r.io, p0, p1)
 }
 
-// planes runs planes [p0, p1) (image-major) with a's geometry.
-func (k *dwKernel) planes(f int, a *winArgs, io *convIO, p0, p1 int) {
+// planes computes planes [p0, p1) (image-major).
+func (k *dwKernel) planes(io *convIO, p0, p1 int) {
+	g := k.geom(io)
+	buf, _ := winScratchPool.Get().(*[]float32)
+	if buf == nil {
+		buf = new([]float32)
+	}
+	defer winScratchPool.Put(buf)
+	*buf = convGrow(*buf, g.hp*g.wp)
+	pad := *buf
+	clear(pad)
+	var a dwArgs
+	a.p = unsafe.SliceData(pad)
+	a.h, a.wd, a.wp, a.padT, a.padL, a.oh, a.ow = io.h, io.w, g.wp, io.padT, io.padL, io.oh, io.ow
+	if io.z != nil {
+		a.flags |= winFlagRes
+	}
+	switch k.ep.Act {
+	case ActRelu:
+		a.flags |= winFlagClamp
+		a.lo, a.hi = 0, float32(math.Inf(1))
+	case ActClip:
+		a.flags |= winFlagClamp
+		a.lo, a.hi = k.ep.Min, k.ep.Max
+	}
+	// The sliding-window kernel for windows other than 3x3, over the
+	// padded plane: no padding left, every full vector fast.
+	var wa winArgs
+	f := winDWS1
+	if k.sw == 2 {
+		f = winDWS2
+	}
+	wa.x, wa.h, wa.wd, wa.oh, wa.ow, wa.kh, wa.kw = a.p, g.hp, g.wp, io.oh, io.ow, k.kh, k.kw
+	wa.fastLo, wa.fastHi = 0, io.ow/8*8
+	wa.flags, wa.lo, wa.hi = a.flags, a.lo, a.hi
+	is3x3 := k.kh == 3 && k.kw == 3
+
 	hw, ohw := io.h*io.w, io.ohw
+	gemmRaceWrite(pad)
 	for p := p0; p < p1; p++ {
 		ch := p % io.c
 		x := io.x[p*hw : (p+1)*hw]
 		y := io.y[p*ohw : (p+1)*ohw]
 		w := k.w[ch*k.kh*k.kw : (ch+1)*k.kh*k.kw]
+		gemmRaceRead(x)
+		gemmRaceRead(w)
+		gemmRaceWrite(y)
 		a.x, a.y, a.w = unsafe.SliceData(x), unsafe.SliceData(y), unsafe.SliceData(w)
 		a.bias = 0
 		if io.bias != nil {
 			a.bias = io.bias[ch]
 		}
-		var res []float32
 		if io.z != nil {
-			res = io.z[p*ohw : (p+1)*ohw]
+			res := io.z[p*ohw : (p+1)*ohw]
+			gemmRaceRead(res)
 			a.res = unsafe.SliceData(res)
 		}
-		winCall(f, a, x, y, w, res)
+		dwCopyF32AVX2(&a)
+		switch {
+		case is3x3 && k.sw == 1:
+			dw3x3F32AVX2S1(&a)
+		case is3x3:
+			dw3x3F32AVX2S2(&a)
+		default:
+			wa.y, wa.w, wa.res, wa.bias = a.y, a.w, a.res, a.bias
+			winCall(f, &wa, pad, y, w, nil)
+		}
 		if act := k.ep.Act; act != ActNone && act != ActRelu && act != ActClip {
 			gemmActivate(y, &k.ep)
 		}

@@ -31,6 +31,22 @@ func TestWinArgsLayout(t *testing.T) {
 			t.Errorf("winArgs.%s at %d, the assembly uses %d", c.name, c.got, c.want)
 		}
 	}
+	var d dwArgs
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"p", unsafe.Offsetof(d.p), 0}, {"x", unsafe.Offsetof(d.x), 8}, {"y", unsafe.Offsetof(d.y), 16},
+		{"w", unsafe.Offsetof(d.w), 24}, {"res", unsafe.Offsetof(d.res), 32}, {"h", unsafe.Offsetof(d.h), 40},
+		{"wd", unsafe.Offsetof(d.wd), 48}, {"wp", unsafe.Offsetof(d.wp), 56}, {"padT", unsafe.Offsetof(d.padT), 64},
+		{"padL", unsafe.Offsetof(d.padL), 72}, {"oh", unsafe.Offsetof(d.oh), 80}, {"ow", unsafe.Offsetof(d.ow), 88},
+		{"flags", unsafe.Offsetof(d.flags), 96}, {"bias", unsafe.Offsetof(d.bias), 104},
+		{"lo", unsafe.Offsetof(d.lo), 108}, {"hi", unsafe.Offsetof(d.hi), 112},
+	} {
+		if c.got != c.want {
+			t.Errorf("dwArgs.%s at %d, the assembly uses %d", c.name, c.got, c.want)
+		}
+	}
 }
 
 // TestWinFastRange checks the fast columns against their definition.

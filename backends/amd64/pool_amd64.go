@@ -13,7 +13,6 @@ package amd64
 import (
 	"fmt"
 	"math"
-	"sync"
 	"unsafe"
 
 	"github.com/onyxml/onyx/ops"
@@ -156,9 +155,6 @@ func poolNew(n *ops.Node) ops.Kernel {
 // Overwrites reports that the kernel writes every output element.
 func (k *poolKernel) Overwrites() bool { return true }
 
-// poolRecipPool recycles AveragePool's planes of reciprocal counts.
-var poolRecipPool sync.Pool
-
 func (k *poolKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	xs := in[0].Shape()
 	if len(xs) != 4 {
@@ -191,8 +187,12 @@ func (k *poolKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	var recip *[]float32
 	if k.avg {
 		f = winAvgS1
-		recip = gemmScratch(io.ohw)
-		defer gemmRelease(recip)
+		recip, _ = winScratchPool.Get().(*[]float32)
+		if recip == nil {
+			recip = new([]float32)
+		}
+		defer winScratchPool.Put(recip)
+		*recip = convGrow(*recip, io.ohw)
 		k.recips(*recip, &io, padB, padR)
 		io.z = *recip
 	}

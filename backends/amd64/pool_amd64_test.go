@@ -6,6 +6,8 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
@@ -141,5 +143,67 @@ func TestPoolNoAllocs(t *testing.T) {
 		if a := testing.AllocsPerRun(20, run); a != 0 {
 			t.Errorf("%s: %v allocations per Run", c, a)
 		}
+	}
+}
+
+// TestWinRegistered checks that the registry offers this package's conv and
+// pool kernels first, by tier, and generic when only generic is allowed.
+func TestWinRegistered(t *testing.T) {
+	if Tier() == "" {
+		t.Skip("no tier in use")
+	}
+	r := rand.New(rand.NewPCG(71, 72))
+	x := kerRand(r, 1, 4, 9, 9)
+	pads := kerAttrInts("pads", 1, 1, 1, 1)
+	for _, c := range []convNodeCase{
+		convMake(x, kerRand(r, 5, 4, 3, 3), nil, nil, "", nil, pads),
+		convMake(x, kerRand(r, 5, 4, 3, 3), kerRand(r, 5), kerRand(r, 1, 5, 9, 9), "Relu", nil, pads),
+		convMake(x, kerRand(r, 4, 1, 3, 3), kerRand(r, 4), nil, "Clip", []float32{0, 6}, pads, kerAttrInt("group", 4)),
+		poolCase("MaxPool", 12, x, kerAttrInts("kernel_shape", 3, 3)),
+		poolCase("AveragePool", 11, x, kerAttrInts("kernel_shape", 3, 3)),
+		poolCase("GlobalAveragePool", 1, x),
+	} {
+		n, err := c.build(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, backend, err := ops.SelectKernel(n, nil)
+		if err != nil || backend != Tier() {
+			t.Errorf("%s: backend %q (%v), want %q", c, backend, err, Tier())
+		}
+		if useAVX512 && useAVX2 {
+			_, backend, _ = ops.SelectKernel(n, func(b string) bool { return b != "avx512" })
+			if backend != "avx2" {
+				t.Errorf("%s without avx512: backend %q, want avx2", c, backend)
+			}
+		}
+		_, backend, _ = ops.SelectKernel(n, func(b string) bool { return b == "generic" })
+		if backend != "generic" {
+			t.Errorf("%s with generic only: backend %q", c, backend)
+		}
+	}
+}
+
+// TestWinOnyxCPUGeneric checks, in a child process, that ONYX_CPU=generic
+// keeps this package from registering any conv or pool kernel.
+func TestWinOnyxCPUGeneric(t *testing.T) {
+	if os.Getenv("ONYX_WIN_CHILD") == "1" {
+		for _, op := range [][2]string{{"", "Conv"}, {ops.OnyxDomain, "FusedConv"}, {"", "MaxPool"}, {"", "AveragePool"}, {"", "GlobalAveragePool"}} {
+			for _, d := range ops.KernelDefs(op[0], op[1]) {
+				if d.Backend != "generic" {
+					t.Errorf("ONYX_CPU=generic: %s has a %s kernel", op[1], d.Backend)
+				}
+			}
+		}
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestWinOnyxCPUGeneric$")
+	cmd.Env = append(os.Environ(), "ONYX_CPU=generic", "ONYX_WIN_CHILD=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("child: %v\n%s", err, out)
 	}
 }

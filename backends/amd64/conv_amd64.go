@@ -487,7 +487,7 @@ func (r *convRun) chunk(i int) {
 			if last && !kernelAct && ep.Act != ActNone {
 				for q := range rows {
 					o := off + q*io.ohw
-					gemmActivate(io.y[o:o+nb], ep)
+					elemActivate(io.y[o:o+nb], ep)
 				}
 			}
 		}

@@ -167,19 +167,6 @@ func (r *convPixRun) chunk(i int) {
 				y[p] += v
 			}
 		}
-		switch k.ep.Act {
-		case ActNone:
-		case ActRelu:
-			for p, v := range y {
-				y[p] = max(v, 0)
-			}
-		case ActClip:
-			lo, hi := k.ep.Min, k.ep.Max
-			for p, v := range y {
-				y[p] = min(max(v, lo), hi)
-			}
-		default:
-			gemmActivate(y, &k.ep)
-		}
+		elemActivate(y, &k.ep)
 	}
 }

@@ -365,7 +365,7 @@ func (k *dwKernel) planes(io *convIO, p0, p1 int) {
 			winCall(f, &wa, pad, y, w, nil)
 		}
 		if act := k.ep.Act; act != ActNone && act != ActRelu && act != ActClip {
-			gemmActivate(y, &k.ep)
+			elemActivate(y, &k.ep)
 		}
 	}
 }

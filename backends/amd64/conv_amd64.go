@@ -150,6 +150,21 @@ func (c *convNode) isDepthwise() bool {
 	return c.group > 1 && c.cg == 1 && c.m == c.group
 }
 
+// isWinograd reports whether the Winograd kernel can run the conv: 3x3,
+// stride 1, dilation 1, one group.
+func (c *convNode) isWinograd() bool {
+	return c.kh == 3 && c.kw == 3 && c.sh == 1 && c.sw == 1 && c.dh == 1 && c.dw == 1 && c.group == 1
+}
+
+// convForceWino lets tests flip the factory's choice of Winograd for the
+// convs it can run, so that both kernels run on every geometry.
+var convForceWino = convWinoAuto
+
+const (
+	convWinoAuto = iota
+	convWinoFlip
+)
+
 // convForceLayout lets tests flip the factory's choice between the
 // channel-major and the pixel-major GEMM (convLayoutFlip), so that both
 // run on every geometry.
@@ -175,8 +190,16 @@ func convNew(g *gemmImpl, n *ops.Node, fused bool) (ops.Kernel, error) {
 	case c.isPointwise():
 		return nil, nil // kerConv1x1
 	}
-	k := &convKernel{convNode: c, g: g, kdim: c.cg * c.kh * c.kw, mg: c.m / c.group}
 	wd := tensor.Data[float32](w)
+	if c.isWinograd() {
+		// Winograd where it saves enough work (conv_wino_amd64.go).
+		if dims, ok := n.In[0].ConcreteShape(); ok && len(dims) == 4 {
+			if io, err := c.convShape(dims); err == nil && winoSuits(io.oh, io.ow, c.cg, c.m, g.nr) != (convForceWino == convWinoFlip) {
+				return winoNew(g, c, wd), nil
+			}
+		}
+	}
+	k := &convKernel{convNode: c, g: g, kdim: c.cg * c.kh * c.kw, mg: c.m / c.group}
 	for grp := range c.group {
 		k.pa = append(k.pa, g.packA(k.mg, k.kdim, wd[grp*k.mg*k.kdim:], k.kdim, false))
 	}

@@ -245,11 +245,14 @@ func convFlipped(t *testing.T, f func()) {
 }
 
 // convBothLayouts is convCheck with the factory's choice of layout and
-// with the other one.
+// with the other one, and with its choice of Winograd flipped.
 func convBothLayouts(t *testing.T, c convNodeCase, wantDecline bool) {
 	t.Helper()
 	convCheck(t, c, convFactory, wantDecline)
 	convFlipped(t, func() { convCheck(t, c, convFactory, wantDecline) })
+	convForceWino = convWinoFlip
+	defer func() { convForceWino = convWinoAuto }()
+	convCheck(t, c, convFactory, wantDecline)
 }
 
 func TestConvPackLayout(t *testing.T) {

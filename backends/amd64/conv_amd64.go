@@ -63,7 +63,6 @@ type convNode struct {
 	kh, kw, sh, sw, dh, dw int
 	group                  int
 	m, cg                  int       // output channels, input channels per group
-	bias                   []float32 // the bias when it is constant
 	hasBias                bool
 	residual               bool // FusedConv's Z is given
 	act                    kerAct
@@ -117,11 +116,8 @@ func convParse(n *ops.Node, fused bool) (c *convNode, w *tensor.Tensor, ok bool)
 	c.sh, c.sw, c.dh, c.dw = win.Strides[0], win.Strides[1], win.Dilations[0], win.Dilations[1]
 	if base.HasIn(2) {
 		c.hasBias = true
-		if bv := base.InValue(2); bv != nil {
-			if bv.Rank() != 1 || bv.Len() != c.m {
-				return nil, nil, false
-			}
-			c.bias = tensor.Data[float32](bv)
+		if bv := base.InValue(2); bv != nil && (bv.Rank() != 1 || bv.Len() != c.m) {
+			return nil, nil, false
 		}
 	}
 	return c, w, true
@@ -275,14 +271,11 @@ func (c *convNode) convInputs(in, out []*tensor.Tensor, io *convIO) error {
 	io.x, io.y = tensor.Data[float32](in[0]), tensor.Data[float32](y)
 	io.bias, io.z = nil, nil
 	if c.hasBias && len(in) > 2 && in[2] != nil {
-		io.bias = c.bias
-		if io.bias == nil {
-			b := in[2]
-			if b.DType() != tensor.Float32 || b.Rank() != 1 || b.Len() != c.m {
-				return fmt.Errorf("%w: Conv bias %v%v for %d feature maps", ops.ErrShapeMismatch, b.DType(), b.Shape(), c.m)
-			}
-			io.bias = tensor.Data[float32](b)
+		b := in[2]
+		if b.DType() != tensor.Float32 || b.Rank() != 1 || b.Len() != c.m {
+			return fmt.Errorf("%w: Conv bias %v%v for %d feature maps", ops.ErrShapeMismatch, b.DType(), b.Shape(), c.m)
 		}
+		io.bias = tensor.Data[float32](b)
 	}
 	if c.residual && len(in) > 3 && in[3] != nil {
 		z := in[3]

@@ -522,3 +522,64 @@ func TestConvNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestConvShapeChange builds each kernel (implicit GEMM, pixel-major,
+// Winograd, depthwise) for one input size and runs it on others, against
+// generic, and checks that bad shapes at run time are errors.
+func TestConvShapeChange(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	pads := kerAttrInts("pads", 1, 1, 1, 1)
+	for _, k := range []struct {
+		name  string
+		w     *tensor.Tensor
+		group int64
+		hw    int
+	}{
+		{"winograd", kerRand(r, 16, 16, 3, 3), 1, 20},
+		{"pixel-major", kerRand(r, 24, 16, 3, 3), 1, 7},
+		{"channel-major", kerRand(r, 16, 16, 5, 5), 1, 30},
+		{"depthwise", kerRand(r, 16, 1, 3, 3), 16, 20},
+	} {
+		for _, g := range kerAsmImpls(t) {
+			build := convMake(kerRand(r, 1, 16, k.hw, k.hw), k.w, kerRand(r, k.w.Shape()[0]), nil, "Relu", nil, pads, kerAttrInt("group", k.group))
+			n, err := build.build(false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kern, err := convFactory(g, n)
+			if err != nil || kern == nil {
+				t.Fatalf("%s on %s: %v %v", k.name, g.name, kern, err)
+			}
+			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+			for _, hw := range [][3]int{{1, 9, 17}, {2, 7, 7}, {1, 3, 40}, {1, 1, 1}} {
+				c := convMake(kerRand(r, hw[0], 16, hw[1], hw[2]), k.w, build.in[2], nil, "Relu", nil, pads, kerAttrInt("group", k.group))
+				want, err := ops.Eval(context.Background(), c.node(), c.opset, c.in, func(b string) bool { return b == "generic" })
+				out := []*tensor.Tensor{nil}
+				if err != nil {
+					if err := kern.Run(ec, c.in, out); !errors.Is(err, ops.ErrShapeMismatch) {
+						t.Errorf("%s on %s, input %v: error %v, want a shape mismatch as generic's", k.name, g.name, c.in[0].Shape(), err)
+					}
+					continue
+				}
+				if err := kern.Run(ec, c.in, out); err != nil {
+					t.Errorf("%s on %s, input %v: %v", k.name, g.name, c.in[0].Shape(), err)
+					continue
+				}
+				convCompare(t, fmt.Sprintf("%s on %s, input %v", k.name, g.name, c.in[0].Shape()), out[0], want[0])
+			}
+			for _, in := range [][]*tensor.Tensor{
+				{kerRand(r, 1, 15, 9, 9), k.w, build.in[2]},   // channels
+				{kerRand(r, 1, 16, 9), k.w, build.in[2]},      // rank
+				{kerRand(r, 1, 16, 1, 1), k.w, build.in[2]},   // smaller than the window (no padding left)
+				{kerRand(r, 1, 16, 9, 9), k.w, kerRand(r, 3)}, // bias
+			} {
+				if in[0].Rank() == 4 && in[0].Shape()[2] == 1 {
+					continue // with pads 1, a 1x1 input is a valid 3x3 conv
+				}
+				if err := kern.Run(ec, in, []*tensor.Tensor{nil}); !errors.Is(err, ops.ErrShapeMismatch) {
+					t.Errorf("%s on %s: input %v: error %v, want a shape mismatch", k.name, g.name, in[0].Shape(), err)
+				}
+			}
+		}
+	}
+}

@@ -17,11 +17,22 @@ package amd64
 // micro-kernel as it stores the tile; the other activations in a pass over
 // the tile's rows while they are in cache. The output is written once.
 //
-// Depthwise convolutions (one input and one output channel per group) have
-// their own kernel (dw_amd64.go); 1x1 stride-1 unpadded single-group convs
-// are plain GEMMs (kerConv1x1 in kernels_amd64.go); this factory declines
-// both, and anything that is not a float32 2-D convolution with constant
-// weights.
+// The factory picks, per node, with the input shape known at build:
+//   - Winograd F(2x2, 3x3) for 3x3 stride-1 single-group convs where it
+//     saves enough work (conv_wino_amd64.go);
+//   - the pixel-major GEMM (pixels x Cout) for outputs of few pixels, where
+//     the channel-major one would waste its last panel
+//     (conv_pixmajor_amd64.go);
+//   - the depthwise kernel for one input and one output channel per group
+//     (dw_amd64.go);
+//   - this channel-major implicit GEMM otherwise.
+//
+// It declines 1x1 stride-1 unpadded single-group convs (plain GEMMs:
+// kerConv1x1 in kernels_amd64.go) and anything that is not a float32 2-D
+// convolution with constant weights. Every kernel runs on any input shape
+// at run time; the choice only affects speed. With several threads, a Run
+// is cut into chunks (column tiles and output-channel parts, planes, tile
+// blocks) of at least ~0.1 ms each, claimed by ec.ParallelFor.
 
 import (
 	"fmt"

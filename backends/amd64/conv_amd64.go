@@ -73,7 +73,7 @@ type convNode struct {
 	win                    *ops.SpatialWindow
 	kh, kw, sh, sw, dh, dw int
 	group                  int
-	m, cg                  int       // output channels, input channels per group
+	m, cg                  int // output channels, input channels per group
 	hasBias                bool
 	residual               bool // FusedConv's Z is given
 	act                    kerAct

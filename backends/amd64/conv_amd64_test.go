@@ -483,7 +483,7 @@ func TestConvErrors(t *testing.T) {
 }
 
 // TestConvNoAllocs checks that a Run allocates nothing once its pools are
-// warm, in both layouts.
+// warm, with each conv kernel: Winograd, channel-major, pixel-major.
 func TestConvNoAllocs(t *testing.T) {
 	if convRace {
 		t.Skip("sync.Pool drops items under the race detector")
@@ -495,18 +495,30 @@ func TestConvNoAllocs(t *testing.T) {
 		if g.kernel != nil {
 			continue // emulated
 		}
-		for _, flip := range []bool{false, true} {
-			if flip {
-				convForceLayout = convLayoutFlip
-			}
+		for _, kind := range []struct {
+			name         string
+			wino, layout int
+			want         string
+		}{
+			{"winograd", convWinoAuto, convLayoutAuto, "*amd64.winoKernel"},
+			{"channel-major", convWinoFlip, convLayoutAuto, "*amd64.convKernel"},
+			{"pixel-major", convWinoFlip, convLayoutFlip, "*amd64.convKernel"},
+		} {
+			convForceWino, convForceLayout = kind.wino, kind.layout
 			n, err := c.build(true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			k, err := convFactory(g, n)
-			convForceLayout = convLayoutAuto
+			convForceWino, convForceLayout = convWinoAuto, convLayoutAuto
 			if err != nil || k == nil {
 				t.Fatal(k, err)
+			}
+			if got := fmt.Sprintf("%T", k); got != kind.want {
+				t.Fatalf("%s: kernel %s", kind.name, got)
+			}
+			if ck, ok := k.(*convKernel); ok && (ck.pbT != nil) != (kind.name == "pixel-major") {
+				t.Fatalf("%s: pixel-major %v", kind.name, ck.pbT != nil)
 			}
 			out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 1, 10, 12, 13))}
 			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
@@ -517,7 +529,7 @@ func TestConvNoAllocs(t *testing.T) {
 			}
 			run()
 			if a := testing.AllocsPerRun(20, run); a != 0 {
-				t.Errorf("%s (flipped %v): %v allocations per Run", g.name, flip, a)
+				t.Errorf("%s on %s: %v allocations per Run", kind.name, g.name, a)
 			}
 		}
 	}

@@ -224,6 +224,80 @@ cdone:
 	VFMADD231PS 4(CX)(AX*1), Y11, Y0 \
 	VFMADD231PS 8(CX)(AX*1), Y12, Y0
 
+// DW3X3_S1X2 accumulates the taps of 8 output columns at byte offset AX
+// of two output rows, from input rows SI, BX, CX, R14, into Y0 (row oy)
+// and Y1 (row oy+1). Y2 scratch.
+#define DW3X3_S1X2 \
+	VMOVAPS     Y13, Y0 \
+	VMOVAPS     Y13, Y1 \
+	VFMADD231PS (SI)(AX*1), Y4, Y0 \
+	VFMADD231PS 4(SI)(AX*1), Y5, Y0 \
+	VFMADD231PS 8(SI)(AX*1), Y6, Y0 \
+	VMOVUPS     (BX)(AX*1), Y2 \
+	VFMADD231PS Y2, Y7, Y0 \
+	VFMADD231PS Y2, Y4, Y1 \
+	VMOVUPS     4(BX)(AX*1), Y2 \
+	VFMADD231PS Y2, Y8, Y0 \
+	VFMADD231PS Y2, Y5, Y1 \
+	VMOVUPS     8(BX)(AX*1), Y2 \
+	VFMADD231PS Y2, Y9, Y0 \
+	VFMADD231PS Y2, Y6, Y1 \
+	VMOVUPS     (CX)(AX*1), Y2 \
+	VFMADD231PS Y2, Y10, Y0 \
+	VFMADD231PS Y2, Y7, Y1 \
+	VMOVUPS     4(CX)(AX*1), Y2 \
+	VFMADD231PS Y2, Y11, Y0 \
+	VFMADD231PS Y2, Y8, Y1 \
+	VMOVUPS     8(CX)(AX*1), Y2 \
+	VFMADD231PS Y2, Y12, Y0 \
+	VFMADD231PS Y2, Y9, Y1 \
+	VFMADD231PS (R14)(AX*1), Y10, Y1 \
+	VFMADD231PS 4(R14)(AX*1), Y11, Y1 \
+	VFMADD231PS 8(R14)(AX*1), Y12, Y1
+
+// DW3X3_PAIR_EPILOGUE finishes acc at byte offset AX: + the residual at
+// res, clamp (the flags read from the arguments).
+#define DW3X3_PAIR_EPILOGUE(acc, res) \
+	TESTQ  $1, dw_flags(DI) \
+	JZ     2(PC) \
+	VADDPS (res)(AX*1), acc, acc \
+	TESTQ  $2, dw_flags(DI) \
+	JZ     3(PC) \
+	VMAXPS acc, Y14, acc \
+	VMINPS acc, Y15, acc
+
+// DW3X3_PAIR_TAIL finishes and stores the partial last vector of row
+// oy+row (acc, at byte offset AX of out, residual res): whole when the plane
+// holds 8 floats from there (the lanes past ow land in rows stored after
+// it), with masks otherwise. Y2, Y3, R15 scratch.
+#define DW3X3_PAIR_TAIL(acc, out, res, row) \
+	MOVQ         R13, R15 \
+	SUBQ         $row, R15 \
+	IMULQ        dw_ow(DI), R15 \
+	SHLQ         $2, R15 \
+	SUBQ         AX, R15 \
+	CMPQ         R15, $32 \
+	JLT          10(PC) \
+	DW3X3_PAIR_EPILOGUE(acc, res) \
+	VMOVUPS      acc, (out)(AX*1) \
+	JMP          17(PC) \
+	MOVQ         dw_ow(DI), R15 \
+	SHLQ         $2, R15 \
+	SUBQ         AX, R15 \
+	SHRQ         $2, R15 \
+	VMOVQ        R15, X3 \
+	VPBROADCASTD X3, Y3 \
+	VPCMPGTD     ·dwIota(SB), Y3, Y3 \
+	TESTQ        $1, dw_flags(DI) \
+	JZ           3(PC) \
+	VMASKMOVPS   (res)(AX*1), Y3, Y2 \
+	VADDPS       Y2, acc, acc \
+	TESTQ        $2, dw_flags(DI) \
+	JZ           3(PC) \
+	VMAXPS       acc, Y14, acc \
+	VMINPS       acc, Y15, acc \
+	VMASKMOVPS   acc, Y3, (out)(AX*1)
+
 // func dw3x3F32AVX2S1(args *dwArgs)
 //
 // One plane of a 3x3 depthwise convolution with stride 1 on the padded
@@ -251,6 +325,56 @@ cdone:
 // Requires: AVX, AVX2, FMA3
 TEXT ·dw3x3F32AVX2S1(SB), NOSPLIT, $8-8
 	DW3X3_SETUP
+	MOVQ R10, SI
+
+s1pairs:
+	CMPQ R13, $2                             // two output rows at a time:
+	JLT  s1single                            // 4 input rows, 12 loads for 18 FMAs
+	LEAQ (SI)(R8*1), BX
+	LEAQ (BX)(R8*1), CX
+	LEAQ (CX)(R8*1), R14
+	MOVQ dw_ow(DI), R15
+	SHLQ $2, R15
+	LEAQ (DX)(R15*1), R10                    // output row oy+1
+	LEAQ (R11)(R15*1), R12                   // its residual
+	MOVQ dw_ow(DI), AX
+	TESTQ $7, AX
+	JZ   s1pfull
+	ANDQ $-8, AX                             // the partial vector first: its lanes
+	SHLQ $2, AX                              // past ow spill into row oy+1's head,
+	DW3X3_S1X2                               // which the full vectors store after
+	DW3X3_PAIR_TAIL(Y0, DX, R11, 0)
+	DW3X3_PAIR_TAIL(Y1, R10, R12, 1)
+
+s1pfull:
+	XORQ AX, AX
+	MOVQ dw_ow(DI), R9
+	ANDQ $-8, R9
+
+s1ploop:
+	TESTQ R9, R9
+	JZ    s1pnext
+	DW3X3_S1X2
+	DW3X3_PAIR_EPILOGUE(Y0, R11)
+	VMOVUPS Y0, (DX)(AX*1)
+	DW3X3_PAIR_EPILOGUE(Y1, R12)
+	VMOVUPS Y1, (R10)(AX*1)
+	ADDQ    $32, AX
+	SUBQ    $8, R9
+	JMP     s1ploop
+
+s1pnext:
+	LEAQ (SI)(R8*2), SI
+	MOVQ dw_ow(DI), R15
+	SHLQ $3, R15
+	ADDQ R15, DX
+	ADDQ R15, R11
+	SUBQ $2, R13
+	JMP  s1pairs
+
+s1single:
+	MOVQ SI, R10                             // the last row, if oh is odd
+	MOVQ dw_flags(DI), R12
 
 s1row:
 	TESTQ R13, R13                           // for oy < oh {

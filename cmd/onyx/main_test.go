@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -620,13 +623,13 @@ func bundledRunnable(t *testing.T) (bool, string) {
 }
 
 func TestOnyxCLIBundled(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "mnist.onnx")
+	p := filepath.Join(t.TempDir(), "fashion_mnist.onnx")
 	writeFile(t, p, bundledModelBytes)
 	code, out, errOut := cliRun(t, "info", p)
 	if code != exitOK {
 		t.Fatalf("info bundled: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"input: float32[1x1x28x28]", "output: float32[1x10]", "parameters:  11,274", "Conv                     2", "producer:    pytorch 1.13.0"} {
+	for _, want := range []string{"image: float32[Nx1x28x28]", "logits: float32[Nx10]", "parameters:  20,682", "Conv                     2", "BatchNormalization       2", "producer:    onyx"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("info bundled: no %q in\n%s", want, out)
 		}
@@ -641,34 +644,235 @@ func TestOnyxCLIBundled(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("run bundled: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"untrained", "output output: float32[1x10]", "top-5:", `1. class 6 "6"  p=0.1451`, "prediction: class 6", "check: matches the bundled expected output, max_abs_err=", "latency: load"} {
+	// The first 8 Fashion-MNIST test images are labelled 9 2 1 1 6 1 4 6,
+	// and the trained model gets all of them right.
+	for _, want := range []string{
+		"model: bundled:fashion_mnist_cnn", "onyx trained itself", "onyx train --epochs 12 --cosine --seed 1", "test accuracy 91.69%",
+		"input  image: float32[8x1x28x28] from bundled", "output logits: float32[8x10]",
+		"\nimage 0: Ankle boot (p=1.00)  true: Ankle boot  ok\n",
+		"\nimage 1: Pullover (p=1.00)  true: Pullover  ok\n",
+		"\nimage 2: Trouser (p=1.00)  true: Trouser  ok\n",
+		"\nimage 3: Trouser (p=1.00)  true: Trouser  ok\n",
+		"\nimage 4: Shirt (p=0.91)  true: Shirt  ok\n",
+		"\nimage 5: Trouser (p=1.00)  true: Trouser  ok\n",
+		"\nimage 6: Coat (p=0.98)  true: Coat  ok\n",
+		"\nimage 7: Shirt (p=0.97)  true: Shirt  ok\n",
+		"\naccuracy on the bundled images: 8/8\n",
+		"check: matches the bundled expected output, max_abs_err=", "latency: load",
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run bundled: no %q in\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"untrained", "WRONG", "top-1 per row"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("run bundled: %q in\n%s", bad, out)
 		}
 	}
 	code, out, _ = cliRun(t, "run", "--json")
 	var res runJSON
 	if err := json.Unmarshal([]byte(out), &res); code != exitOK || err != nil || res.CheckPassed == nil || !*res.CheckPassed || *res.MaxAbsErr > 1e-5 {
-		t.Errorf("run bundled --json: exit %d, %v, %+v", code, err, res)
+		t.Fatalf("run bundled --json: exit %d, %v, %+v", code, err, res)
+	}
+	if res.Accuracy == nil || *res.Accuracy != (accuracyJSON{Correct: 8, Total: 8}) {
+		t.Errorf("run bundled --json: accuracy %+v, want 8/8", res.Accuracy)
+	}
+	// The JSON rows against the bundled expected logits' argmax, computed
+	// here directly.
+	want, err := bundledOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits := tensor.Data[float32](want)
+	if rows := res.Outputs[0].Rows; len(rows) != 8 || len(logits) != 80 {
+		t.Fatalf("run bundled --json: %d rows, %d expected logits", len(rows), len(logits))
+	}
+	for i, r := range res.Outputs[0].Rows {
+		best := 0
+		for c := 1; c < 10; c++ {
+			if logits[i*10+c] > logits[i*10+best] {
+				best = c
+			}
+		}
+		if r.Row != i || len(r.Top) != topK || r.Top[0].Class != best || r.Top[0].Label != bundledLabels[best] ||
+			r.TrueClass == nil || *r.TrueClass != bundledTrueClasses[i] || r.TrueLabel != bundledLabels[bundledTrueClasses[i]] ||
+			r.Correct == nil || *r.Correct != (best == bundledTrueClasses[i]) {
+			t.Errorf("run bundled --json row %d: %+v, want top class %d", i, r, best)
+		}
+	}
+	// The bundled model on other inputs: no true classes, no accuracy, the
+	// generic per-row ranking with the class names.
+	in := filepath.Join(t.TempDir(), "in.pb")
+	writeFile(t, in, bundledInputBytes)
+	code, out, errOut = cliRun(t, "run", "--input", in)
+	if code != exitOK || strings.Contains(out, "accuracy on") || strings.Contains(out, "check:") ||
+		!strings.Contains(out, "\n    row 0: class 9 \"Ankle boot\"  p=0.9959\n") || !strings.Contains(out, "\n    row 6: class 4 \"Coat\"  p=0.98") {
+		t.Errorf("run bundled model on --input: exit %d: %s\n%s", code, errOut, out)
+	}
+	// --random with the symbolic batch at 1: a [1,10] output, ranked top-5.
+	code, out, errOut = cliRun(t, "run", "--random")
+	if code != exitOK || !strings.Contains(out, "output logits: float32[1x10]") || !strings.Contains(out, "top-5:") || strings.Contains(out, "accuracy on") {
+		t.Errorf("run bundled --random: exit %d: %s\n%s", code, errOut, out)
 	}
 
-	code, out, errOut = cliRun(t, "summary", p)
+	code, out, errOut = cliRun(t, "summary", p, "--dim", "N=1")
 	if code != exitOK {
 		t.Fatalf("summary bundled: exit %d: %s", code, errOut)
 	}
-	// Conv 5x5 pad 2: 8*1*5*5+8 params, 8*28*28 outputs * 1*5*5 MACs;
-	// the second: 16*8*25+16 params, 16*14*14 * 8*25 MACs; Gemm 10*784+10
-	// params, 10*784 MACs.
+	// Conv 3x3 pad 1: 16*1*9+16 params, 16*28*28 outputs * 1*9 MACs; the
+	// second: 32*16*9+32 params, 32*14*14 * 16*9 MACs; BatchNormalization
+	// 4 per channel; Gemm 10*1568+10 params, 10*1568 MACs.
 	for _, want := range []string{
-		`(?m)^1  Conv \(/c1/Conv\) +1x8x28x28 +208 +156800$`,
-		`(?m)^4  Conv \(/c2/Conv\) +1x16x14x14 +3216 +627200$`,
-		`(?m)^8  Gemm \(/fc/Gemm\) +1x10 +7850 +7840$`,
-		`(?m)^9  Softmax \(/Softmax\) +1x10 +-- +--$`,
-		`Total params: 11,274 `, `Total MACs: 0.7918 M \(791840\)`,
+		`(?m)^ *1  Conv \(l0_Conv\) +1x16x28x28 +160 +112896$`,
+		`(?m)^ *2  BatchNormalization \(l1_BatchNormalization\) +1x16x28x28 +64 +--$`,
+		`(?m)^ *5  Conv \(l4_Conv\) +1x32x14x14 +4640 +903168$`,
+		`(?m)^ *9  Flatten \(l8_Flatten\) +1x1568 +-- +--$`,
+		`(?m)^10  Gemm \(l10_Gemm\) +1x10 +15690 +15680$`,
+		`Total params: 20,682 `, `Total MACs: 1\.03 M`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("summary bundled: no %q in\n%s", want, out)
 		}
+	}
+}
+
+func TestOnyxCLIBundledScoring(t *testing.T) {
+	// A made-up run whose second image is misclassified.
+	rows := []rowJSON{
+		{Row: 0, Top: []classJSON{{Class: 9, Label: "Ankle boot", Prob: 0.95}}},
+		{Row: 1, Top: []classJSON{{Class: 0, Label: "T-shirt/top", Prob: 0.5}}},
+	}
+	if acc := scoreBundledRows(rows, []int{9}, bundledLabels); acc != nil {
+		t.Errorf("rows and true classes of different lengths scored %+v", acc)
+	}
+	acc := scoreBundledRows(rows, []int{9, 6}, bundledLabels)
+	if acc == nil || *acc != (accuracyJSON{Correct: 1, Total: 2}) || !*rows[0].Correct || *rows[1].Correct || rows[1].TrueLabel != "Shirt" || *rows[1].TrueClass != 6 {
+		t.Fatalf("scoring: %+v, rows %+v", acc, rows)
+	}
+	res := &runJSON{Model: "bundled:x", Bundled: true, Accuracy: acc,
+		Outputs: []runOutputJSON{{Name: "logits", DType: "float32", Shape: []int{2, 10}, Rows: rows}}}
+	var b bytes.Buffer
+	printRun(&b, res)
+	for _, want := range []string{"\nimage 0: Ankle boot (p=0.95)  true: Ankle boot  ok\n", "\nimage 1: T-shirt/top (p=0.50)  true: Shirt  WRONG\n", "\naccuracy on the bundled images: 1/2\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+}
+
+func TestOnyxCLIRunRows(t *testing.T) {
+	dir := t.TempDir()
+	model := modelFile(t, doubleModel(ir.Shape{ir.SymDim("n"), ir.DimOf(3)}, false))
+	// y = 2x; row 1 ties classes 0 and 2 (the lower ranks first).
+	x := filepath.Join(dir, "x.pb")
+	writeTensor(t, x, f32(t, []float32{0, 1, 2, 1, 0, 1, -5, 3, 0}, 3, 3))
+	code, out, errOut := cliRun(t, "run", model, "--input", x)
+	if code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	// Softmax of 2x: row 0 [0 2 4] -> e^4/(1+e^2+e^4) = 0.8668; row 1
+	// [2 0 2] -> e^2/(2e^2+1) = 0.4683; row 2 [-10 6 0] -> 0.9975.
+	for _, want := range []string{"  top-1 per row:\n", "    row 0: class 2  p=0.8668\n", "    row 1: class 0  p=0.4683\n", "    row 2: class 1  p=0.9975\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run: no %q in\n%s", want, out)
+		}
+	}
+	code, out, _ = cliRun(t, "run", model, "--input", x, "--json")
+	var res runJSON
+	if err := json.Unmarshal([]byte(out), &res); code != exitOK || err != nil || len(res.Outputs) != 1 {
+		t.Fatalf("run --json: exit %d, %v\n%s", code, err, out)
+	}
+	rows := res.Outputs[0].Rows
+	if len(rows) != 3 || res.Outputs[0].Top != nil || res.Accuracy != nil {
+		t.Fatalf("run --json: %+v", res.Outputs[0])
+	}
+	if got := fmt.Sprint(rows[1].Top[0].Class, rows[1].Top[1].Class, rows[1].Top[2].Class); got != "0 2 1" || len(rows[1].Top) != 3 || rows[1].Correct != nil {
+		t.Errorf("row 1 ranking %s, want 0 2 1: %+v", got, rows[1])
+	}
+	// More rows than maxRankedRows: the first ones ranked, the rest counted.
+	code, out, errOut = cliRun(t, "run", model, "--random", "--dim", fmt.Sprintf("n=%d", maxRankedRows+5))
+	if code != exitOK || !strings.Contains(out, fmt.Sprintf("    row %d: class", maxRankedRows-1)) || strings.Contains(out, fmt.Sprintf("    row %d: class", maxRankedRows)) ||
+		!strings.Contains(out, fmt.Sprintf("... (%d rows, the first %d shown)", maxRankedRows+5, maxRankedRows)) {
+		t.Errorf("run %d rows: exit %d: %s\n%s", maxRankedRows+5, code, errOut, out)
+	}
+	// Not [N,C] with N, C > 1: no rows.
+	for _, shape := range [][]int{{1, 3}, {3, 1}, {3}, {2, 2, 2}} {
+		n, _ := tensor.NumElements(shape)
+		if r := rowClasses(f32(t, make([]float32, n), shape...), nil, topK, maxRankedRows); r != nil {
+			t.Errorf("rowClasses of %v: %+v, want nil", shape, r)
+		}
+	}
+	i64, err := tensor.FromSlice([]int64{1, 2, 3, 4}, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowClasses(i64, nil, topK, maxRankedRows); r != nil {
+		t.Errorf("rowClasses of int64: %+v, want nil", r)
+	}
+}
+
+func TestOnyxCLIRankClasses(t *testing.T) {
+	// rankClasses against a naive ranking: softmax, then a full stable sort.
+	naive := func(v []float64, k int) []classJSON {
+		sum, isProb := 0.0, true
+		for _, x := range v {
+			sum += x
+			isProb = isProb && 0 <= x && x <= 1
+		}
+		if isProb && math.Abs(sum-1) < 1e-3 { // already probabilities
+			v = slices.Clone(v)
+			for i := range v {
+				v[i] = math.Log(v[i]) // so that the softmax below gives v back
+			}
+		}
+		hi := v[0]
+		for _, x := range v {
+			hi = max(hi, x)
+		}
+		p := make([]float64, len(v))
+		total := 0.0
+		for i, x := range v {
+			p[i] = math.Exp(x - hi)
+			total += p[i]
+		}
+		idx := make([]int, len(v))
+		for i := range idx {
+			idx[i] = i
+			p[i] /= total
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+		var out []classJSON
+		for _, i := range idx[:min(k, len(v))] {
+			out = append(out, classJSON{Class: i, Prob: p[i]})
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 200 {
+		n := 2 + rng.IntN(30)
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(rng.IntN(7)) - 3 // small integers: many ties
+		}
+		k := 1 + rng.IntN(8)
+		got, want := rankClasses(v, nil, k), naive(v, k)
+		if len(got) != len(want) {
+			t.Fatalf("trial %d: %d classes, want %d", trial, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].Class != want[i].Class || math.Abs(got[i].Prob-want[i].Prob) > 1e-12 {
+				t.Fatalf("trial %d %v k=%d: %+v, want %+v", trial, v, k, got, want)
+			}
+		}
+	}
+	// Probabilities are ranked as they are; labels attach by index; NaN last.
+	got := rankClasses([]float64{0.2, 0.5, 0.3}, []string{"a", "b"}, 5)
+	if fmt.Sprint(got) != "[{1 b 0.5} {2  0.3} {0 a 0.2}]" {
+		t.Errorf("probabilities: %v", got)
+	}
+	got = rankClasses([]float64{math.NaN(), 0, 0}, nil, 3)
+	if len(got) != 3 || got[0].Class != 1 || got[0].Prob != 0.5 || got[1].Class != 2 || got[2].Class != 0 || got[2].Prob != -1 {
+		t.Errorf("NaN: %+v", got)
 	}
 }
 

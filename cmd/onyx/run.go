@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -32,6 +31,9 @@ const previewLen = 8
 // topK is how many classes the class ranking shows.
 const topK = 5
 
+// maxRankedRows is how many rows of an [N, C] output are ranked.
+const maxRankedRows = 32
+
 // runInputJSON describes one input of `onyx run --json`.
 type runInputJSON struct {
 	Name   string `json:"name"`
@@ -47,14 +49,31 @@ type classJSON struct {
 	Prob  float64 `json:"prob"`
 }
 
+// rowJSON ranks the classes of one row of an [N, C] output.
+type rowJSON struct {
+	Row int         `json:"row"`
+	Top []classJSON `json:"top"`
+	// TrueClass, TrueLabel and Correct are set for the bundled images.
+	TrueClass *int   `json:"true_class,omitempty"`
+	TrueLabel string `json:"true_label,omitempty"`
+	Correct   *bool  `json:"correct,omitempty"`
+}
+
 // runOutputJSON describes one output of `onyx run --json`.
 type runOutputJSON struct {
 	Name    string      `json:"name"`
 	DType   string      `json:"dtype"`
 	Shape   []int       `json:"shape"`
-	Preview []any       `json:"preview"` // the first elements; non-finite floats as strings
-	Top     []classJSON `json:"top,omitempty"`
+	Preview []any       `json:"preview"`         // the first elements; non-finite floats as strings
+	Top     []classJSON `json:"top,omitempty"`   // for a [C] or [1, C] output
+	Rows    []rowJSON   `json:"rows,omitempty"`  // for an [N, C] output, N > 1: its first maxRankedRows rows
 	Files   []string    `json:"files,omitempty"` // written by --out
+}
+
+// accuracyJSON counts the bundled images the bundled model classifies right.
+type accuracyJSON struct {
+	Correct int `json:"correct"`
+	Total   int `json:"total"`
 }
 
 // runJSON is `onyx run --json` output.
@@ -70,6 +89,8 @@ type runJSON struct {
 	// MaxAbsErr and CheckPassed compare a bundled run with its expected output.
 	MaxAbsErr   *float64 `json:"max_abs_err,omitempty"`
 	CheckPassed *bool    `json:"check_passed,omitempty"`
+	// Accuracy scores a bundled run's predictions against the true classes.
+	Accuracy *accuracyJSON `json:"accuracy,omitempty"`
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -212,6 +233,7 @@ func (r *runner) run() (*runJSON, error) {
 			labels = bundledLabels
 		}
 		ro.Top = topClasses(t, labels, topK)
+		ro.Rows = rowClasses(t, labels, topK, maxRankedRows)
 		if r.outDir != "" {
 			base := uniqueName(sanitizeName(o.Name), used)
 			if ro.Files, err = writeOutput(r.outDir, base, o.Name, t); err != nil {
@@ -228,8 +250,31 @@ func (r *runner) run() (*runJSON, error) {
 		e, cerr := testcase.Compare(outs[s.Outputs()[0].Name], want, testcase.DefaultTolerance)
 		ok := cerr == nil
 		res.MaxAbsErr, res.CheckPassed = &e, &ok
+		res.Accuracy = scoreBundledRows(res.Outputs[0].Rows, bundledTrueClasses, bundledLabels)
 	}
 	return res, nil
+}
+
+// scoreBundledRows marks each ranked row right or wrong against the true
+// classes and counts the right ones; nil if the rows do not match them.
+func scoreBundledRows(rows []rowJSON, truth []int, labels []string) *accuracyJSON {
+	if len(rows) != len(truth) {
+		return nil
+	}
+	acc := &accuracyJSON{Total: len(rows)}
+	for i := range rows {
+		r := &rows[i]
+		c := truth[i]
+		ok := len(r.Top) > 0 && r.Top[0].Class == c
+		r.TrueClass, r.Correct = &c, &ok
+		if c < len(labels) {
+			r.TrueLabel = labels[c]
+		}
+		if ok {
+			acc.Correct++
+		}
+	}
+	return acc
 }
 
 // feed builds the inputs of s from --input files, the bundled sample and
@@ -426,8 +471,7 @@ func preview(t *tensor.Tensor, n int) []any {
 }
 
 // topClasses ranks the classes of a float output of shape [C] or [1, C] with
-// C > 1: by its values if they already are probabilities (in [0,1],
-// summing to 1), else by their softmax. It returns nil for other outputs.
+// C > 1 (see rankClasses). It returns nil for other outputs.
 func topClasses(t *tensor.Tensor, labels []string, k int) []classJSON {
 	shape := t.Shape()
 	if !t.DType().IsFloat() || !(len(shape) == 1 || len(shape) == 2 && shape[0] == 1) {
@@ -437,6 +481,34 @@ func topClasses(t *tensor.Tensor, labels []string, k int) []classJSON {
 	if err != nil || len(v) < 2 {
 		return nil
 	}
+	return rankClasses(v, labels, k)
+}
+
+// rowClasses ranks the classes of each of the first maxRows rows of a float
+// output of shape [N, C] with N > 1 and C > 1 (see rankClasses). It returns
+// nil for other outputs.
+func rowClasses(t *tensor.Tensor, labels []string, k, maxRows int) []rowJSON {
+	shape := t.Shape()
+	if !t.DType().IsFloat() || len(shape) != 2 || shape[0] < 2 || shape[1] < 2 {
+		return nil
+	}
+	v, err := t.Float64s()
+	if err != nil {
+		return nil
+	}
+	n, c := min(shape[0], maxRows), shape[1]
+	rows := make([]rowJSON, n)
+	for i := range rows {
+		rows[i] = rowJSON{Row: i, Top: rankClasses(v[i*c:(i+1)*c], labels, k)}
+	}
+	return rows
+}
+
+// rankClasses returns the k most likely classes of one vector of scores v
+// (len(v) > 1): ranked by its values if they already are probabilities (in
+// [0,1], summing to 1), else by their softmax over the non-NaN scores. NaN
+// ranks last, with probability -1.
+func rankClasses(v []float64, labels []string, k int) []classJSON {
 	probs := make([]float64, len(v))
 	isProb, sum := true, 0.0
 	for _, x := range v {
@@ -455,15 +527,13 @@ func topClasses(t *tensor.Tensor, labels []string, k int) []classJSON {
 		total := 0.0
 		for i, x := range v {
 			probs[i] = math.Exp(x - hi)
-			total += probs[i]
+			if !math.IsNaN(probs[i]) { // a NaN score stays NaN, the others still sum to 1
+				total += probs[i]
+			}
 		}
 		for i := range probs {
 			probs[i] /= total
 		}
-	}
-	idx := make([]int, len(v))
-	for i := range idx {
-		idx[i] = i
 	}
 	key := func(i int) float64 {
 		if math.IsNaN(probs[i]) {
@@ -471,9 +541,25 @@ func topClasses(t *tensor.Tensor, labels []string, k int) []classJSON {
 		}
 		return probs[i]
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return key(idx[a]) > key(idx[b]) })
-	var out []classJSON
-	for _, i := range idx[:min(k, len(idx))] {
+	// Keep the k best indices in order (stable: ties keep the lower class),
+	// in O(len(v)*k) rather than sorting every class.
+	k = min(k, len(v))
+	best := make([]int, 0, k)
+	for i := range probs {
+		if len(best) == k && !(key(i) > key(best[k-1])) {
+			continue
+		}
+		if len(best) < k {
+			best = append(best, i)
+		} else {
+			best[k-1] = i
+		}
+		for j := len(best) - 1; j > 0 && key(best[j]) > key(best[j-1]); j-- {
+			best[j], best[j-1] = best[j-1], best[j]
+		}
+	}
+	out := make([]classJSON, 0, k)
+	for _, i := range best {
 		c := classJSON{Class: i, Prob: probs[i]}
 		if math.IsNaN(c.Prob) {
 			c.Prob = -1 // JSON has no NaN; a probability is never negative
@@ -572,13 +658,33 @@ func printRun(w io.Writer, res *runJSON) {
 				fmt.Fprintf(w, "    %d. class %d%s  p=%.4f\n", i+1, c.Class, label, c.Prob)
 			}
 		}
+		if len(o.Rows) > 0 && o.Rows[0].Correct == nil {
+			fmt.Fprintf(w, "  top-1 per row:\n")
+			for _, r := range o.Rows {
+				c := r.Top[0]
+				label := ""
+				if c.Label != "" {
+					label = fmt.Sprintf(" %q", c.Label)
+				}
+				fmt.Fprintf(w, "    row %d: class %d%s  p=%.4f\n", r.Row, c.Class, label, c.Prob)
+			}
+			if len(o.Shape) > 0 && o.Shape[0] > len(o.Rows) {
+				fmt.Fprintf(w, "    ... (%d rows, the first %d shown)\n", o.Shape[0], len(o.Rows))
+			}
+		}
 		for _, f := range o.Files {
 			fmt.Fprintf(w, "  wrote %s\n", f)
 		}
 	}
-	if res.Bundled && len(res.Outputs) > 0 && len(res.Outputs[0].Top) > 0 {
-		c := res.Outputs[0].Top[0]
-		fmt.Fprintf(w, "prediction: class %s (p=%.4f); the weights are untrained, so this is no real digit\n", c.Label, c.Prob)
+	if res.Accuracy != nil {
+		for _, r := range res.Outputs[0].Rows {
+			c, verdict := r.Top[0], "ok"
+			if !*r.Correct {
+				verdict = "WRONG"
+			}
+			fmt.Fprintf(w, "image %d: %s (p=%.2f)  true: %s  %s\n", r.Row, c.Label, c.Prob, r.TrueLabel, verdict)
+		}
+		fmt.Fprintf(w, "accuracy on the bundled images: %d/%d\n", res.Accuracy.Correct, res.Accuracy.Total)
 	}
 	if res.MaxAbsErr != nil {
 		verdict := "matches"

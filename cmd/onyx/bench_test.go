@@ -233,8 +233,8 @@ func TestOnyxBenchJSON(t *testing.T) {
 	if goruntime.GOOS == "linux" && r.PeakRSSBytes < 1<<20 {
 		t.Errorf("peak RSS %d on Linux, want at least 1 MiB", r.PeakRSSBytes)
 	}
-	if len(r.Inputs) != 1 || r.Inputs[0].Source != filepath.Join("test_data_set_0", "input_0.pb") || dimsString(r.Inputs[0].Shape) != "1x1x28x28" {
-		t.Errorf("inputs %+v, want the case's input_0.pb of 1x1x28x28", r.Inputs)
+	if len(r.Inputs) != 1 || r.Inputs[0].Source != filepath.Join("test_data_set_0", "input_0.pb") || dimsString(r.Inputs[0].Shape) != "8x1x28x28" {
+		t.Errorf("inputs %+v, want the case's input_0.pb of 8x1x28x28 (the bundled images)", r.Inputs)
 	}
 	if r.GOARCH != goruntime.GOARCH || r.GOOS != goruntime.GOOS || r.GoVersion != goruntime.Version() {
 		t.Errorf("goos/goarch/go %s/%s/%s", r.GOOS, r.GOARCH, r.GoVersion)

@@ -155,18 +155,83 @@ func (r *convPixRun) chunk(i int) {
 	g.run(io.ohw, c1-c0, k.kdim, gemmOpA{packed: &r.pa}, gemmOpB{packed: view}, r.cT[c0:], k.mg, &ep)
 	// Back to channel-major, with the residual and the activation.
 	base := (io.img*k.m + r.grp*k.mg) * io.ohw
-	ohw := io.ohw
-	for co := c0; co < c1; co++ {
-		y := io.y[base+co*ohw : base+(co+1)*ohw]
-		for p := range y {
-			y[p] = r.cT[p*k.mg+co]
+	var z []float32
+	if io.z != nil {
+		z = io.z[base:]
+	}
+	convUntranspose(io.y[base:], r.cT, z, io.ohw, k.mg, c0, c1, &k.ep)
+}
+
+// convTrArgs is what convTransposeF32AVX2 reads (layout checked by
+// TestConvPackLayout).
+type convTrArgs struct {
+	src, dst, res *float32
+	lds, ldd      int // row strides in bytes
+	rows, cols    int // output channels, pixels: multiples of 8
+	flags         int // winFlagRes, winFlagClamp
+	lo, hi        float32
+}
+
+// convTransposeF32AVX2 writes a pixel-major block channel-major, with the
+// residual and the clamp: see the loop in conv_pack_amd64.s.
+// Requires: AVX, AVX2
+//
+//go:noescape
+func convTransposeF32AVX2(args *convTrArgs)
+
+// convUntranspose writes output channels [c0, c1) of the pixel-major cT
+// (ohw x ldc) channel-major into y (rows of ohw), adding z (y's layout, or
+// nil) and applying ep's activation: 8x8 blocks in assembly, the edges in
+// Go.
+func convUntranspose(y, cT, z []float32, ohw, ldc, c0, c1 int, ep *Epilogue) {
+	var a convTrArgs
+	a.lds, a.ldd = ldc*4, ohw*4
+	a.rows, a.cols = (c1-c0)/8*8, ohw/8*8
+	if z != nil {
+		a.flags |= winFlagRes
+	}
+	switch ep.Act {
+	case ActRelu:
+		a.flags |= winFlagClamp
+		a.lo, a.hi = 0, convInf
+	case ActClip:
+		a.flags |= winFlagClamp
+		a.lo, a.hi = ep.Min, ep.Max
+	}
+	if a.rows > 0 && a.cols > 0 {
+		a.src, a.dst = &cT[c0], &y[c0*ohw]
+		if z != nil {
+			a.res = &z[c0*ohw]
 		}
-		if io.z != nil {
-			z := io.z[base+co*ohw : base+(co+1)*ohw]
-			for p, v := range z {
-				y[p] += v
+		gemmRaceRead(cT[c0 : (a.cols-1)*ldc+c0+a.rows])
+		gemmRaceWrite(y[c0*ohw : (c0+a.rows)*ohw])
+		if z != nil {
+			gemmRaceRead(z[c0*ohw : (c0+a.rows)*ohw])
+		}
+		convTransposeF32AVX2(&a)
+	}
+	// The edges: channels past the last multiple of 8, then pixels.
+	edge := func(co, p0 int) {
+		row := y[co*ohw : (co+1)*ohw]
+		for p := p0; p < ohw; p++ {
+			v := cT[p*ldc+co]
+			if z != nil {
+				v += z[co*ohw+p]
 			}
+			if a.flags&winFlagClamp != 0 {
+				v = min(max(v, a.lo), a.hi)
+			}
+			row[p] = v
 		}
-		elemActivate(y, &k.ep)
+	}
+	for co := c0; co < c1; co++ {
+		if co < c0+a.rows {
+			edge(co, a.cols)
+		} else {
+			edge(co, 0)
+		}
+	}
+	if ep.Act != ActNone && ep.Act != ActRelu && ep.Act != ActClip {
+		elemActivate(y[c0*ohw:c1*ohw], ep)
 	}
 }

@@ -1,6 +1,13 @@
 // Package amd64 holds onyx's Go-assembly kernels for x86-64: an SGEMM with
-// AVX-512 (12x32 tiles) and AVX2+FMA (6x16 tiles) micro-kernels, and the
-// Gemm, MatMul and 1x1 Conv kernels built on it.
+// AVX-512 (12x32 tiles) and AVX2+FMA (6x16 tiles) micro-kernels, the Gemm,
+// MatMul and FusedGemm kernels built on it, and convolutions for Conv and
+// ai.onyx:FusedConv: 1x1 as a plain GEMM, Winograd F(2x2,3x3) for 3x3
+// stride-1 layers, a pixel-major GEMM for small outputs, an implicit GEMM
+// (no materialised im2col) for the rest, and a depthwise kernel; plus
+// MaxPool, AveragePool, GlobalAveragePool and vectorised activations. Bias,
+// residual and activation are applied before each output is stored; large
+// layers split over ExecContext.ParallelFor. The depthwise, pooling and
+// Winograd-transform code is AVX2 (also used under the avx512 tier).
 //
 // Importing the package registers its kernels with ops.RegisterKernel at
 // ops.PriorityArch, under the backend names "avx512" and "avx2", for the

@@ -45,10 +45,11 @@ func (p *plan) run(e *env, inputs map[string]*tensor.Tensor, emit func(name stri
 	return nil
 }
 
-// ownedOutput reports whether the caller may keep tensor t of slot s as it
-// is: not a constant of the model, not one of the caller's inputs, not
-// arena memory that the next Run reuses.
-func (p *plan) ownedOutput(s int, t *tensor.Tensor) bool {
+// ownedOutput reports whether the caller may keep slot s's tensor as it is:
+// not a constant of the model, not one of the caller's inputs, not a view
+// (which may share memory with anything), not arena memory that the next
+// Run reuses.
+func (p *plan) ownedOutput(s int) bool {
 	if p.consts[s] != nil || p.isInput(s) || p.aliased[s] {
 		return false
 	}

@@ -163,7 +163,7 @@ func (s *Session) run(e *env, inputs, outputs map[string]*tensor.Tensor) error {
 			dst.CopyFrom(t)
 			return
 		}
-		if !p.ownedOutput(p.slots[name], t) {
+		if !p.ownedOutput(p.slots[name]) {
 			t = t.Clone()
 		}
 		outputs[name] = t

@@ -166,7 +166,10 @@ func gemmRef(c gemmCase, a []float32, lda int, b []float32, ldb int, c0 []float3
 					v *= float64(e.ActAlpha)
 				}
 			case ActSigmoid:
+				// The output is rounded to float32 whatever the input
+				// error: allow for that rounding too.
 				v = 1 / (1 + math.Exp(-v))
+				abs = max(abs, v)
 			case ActHardSwish:
 				v *= max(0, min(1, v/6+0.5))
 			}

@@ -65,15 +65,18 @@ func TestArenaPlanAndReuse(t *testing.T) {
 	t.Logf("allocs per RunInto (generic kernels): %.0f", allocsPerRun(t, s, in))
 }
 
-// TestAllocsPerRunResNet18 measures heap allocations of RunInto on resnet18
-// after the first Run (needs $ONYX_MODEL_ZOO). Intermediate tensors live in
-// the planned arena; what remains comes from kernels' own scratch buffers,
-// which the arch kernels take from the run instead. The bound catches a
-// return to per-tensor allocation (resnet18 has ~60 tensors per Run).
+// TestAllocsPerRunResNet18 checks that RunInto on resnet18 allocates nothing
+// after the first Run (needs $ONYX_MODEL_ZOO): intermediates live in the
+// planned arena, views of them are planned too, and the arch kernels keep
+// their scratch per Run. Nodes on generic kernels (a CPU without a fast
+// tier) may allocate, so the bound is 0 only when none runs there.
 func TestAllocsPerRunResNet18(t *testing.T) {
 	zoo := os.Getenv("ONYX_MODEL_ZOO")
 	if zoo == "" {
 		t.Skip("ONYX_MODEL_ZOO is not set")
+	}
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
 	}
 	m, err := onnx.LoadFile(filepath.Join(zoo, "resnet18", "model.onnx"))
 	if err != nil {
@@ -87,10 +90,19 @@ func TestAllocsPerRunResNet18(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var onGeneric []string
+	for _, n := range s.Nodes() {
+		if !n.Folded && n.Backend == "generic" && (n.Node.OpType == "Conv" || n.Node.OpType == "FusedConv" || n.Node.OpType == "Gemm") {
+			onGeneric = append(onGeneric, n.Node.OpType)
+		}
+	}
 	a := allocsPerRun(t, s, map[string]*tensor.Tensor{s.Inputs()[0].Name: x})
 	t.Logf("resnet18: %.0f allocations per Run, arena %d bytes", a, s.ArenaBytes())
-	if a > 400 {
-		t.Errorf("%.0f allocations per Run", a)
+	switch {
+	case len(onGeneric) == 0 && a != 0:
+		t.Errorf("%.0f allocations per Run, want 0", a)
+	case a > 400: // resnet18 has ~60 tensors per Run: this catches a return to per-tensor allocation
+		t.Errorf("%.0f allocations per Run with %d nodes on generic kernels", a, len(onGeneric))
 	}
 }
 
@@ -120,5 +132,45 @@ func TestOutputsOfViewsAreCopied(t *testing.T) {
 	run(2)
 	if got := tensor.Data[float32](first)[0]; got != 1 {
 		t.Errorf("the first Run's output became %v after a second Run", got)
+	}
+}
+
+// TestViewsPlannedInArena: Flatten and Reshape of a planned tensor become
+// views planned at its place, so a Run makes no tensor for them, and the
+// results stay right when the arena is reused.
+func TestViewsPlannedInArena(t *testing.T) {
+	shape := tensor.Must(tensor.FromSlice([]int64{3, 4}, 2))
+	m := &ir.Model{IRVersion: 8, OpsetImports: map[string]int64{"": 13}, Graph: &ir.Graph{
+		Nodes: []*ir.Node{
+			{OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"r"}},
+			{OpType: "Flatten", Inputs: []string{"r"}, Outputs: []string{"f"}},
+			{OpType: "Reshape", Inputs: []string{"f", "shape"}, Outputs: []string{"v"}},
+			{OpType: "Neg", Inputs: []string{"v"}, Outputs: []string{"y"}},
+		},
+		Initializers: []*ir.Initializer{{Name: "shape", Tensor: shape}},
+		Inputs:       []*ir.ValueInfo{{Name: "x", Type: f32Type(2, 2, 3)}},
+		Outputs:      []*ir.ValueInfo{{Name: "y"}},
+	}}
+	s, err := runtime.NewSession(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*tensor.Tensor{}
+	for run := range 3 {
+		x := randT(rand.New(rand.NewPCG(uint64(run), 9)), 2, 2, 3)
+		if err := s.RunInto(context.Background(), map[string]*tensor.Tensor{"x": x}, out); err != nil {
+			t.Fatal(err)
+		}
+		if got := out["y"].Shape(); !tensor.SameShape(got, []int{3, 4}) {
+			t.Fatalf("shape %v", got)
+		}
+		for i, v := range tensor.Data[float32](x) {
+			if want := -max(v, 0); tensor.Data[float32](out["y"])[i] != want {
+				t.Fatalf("run %d: y[%d] = %v, want %v", run, i, tensor.Data[float32](out["y"])[i], want)
+			}
+		}
+	}
+	if a := allocsPerRun(t, s, map[string]*tensor.Tensor{"x": randT(rand.New(rand.NewPCG(1, 1)), 2, 2, 3)}); a != 0 && !raceEnabled {
+		t.Errorf("%v allocations per Run", a)
 	}
 }

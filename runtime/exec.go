@@ -22,15 +22,20 @@ type env struct {
 
 // run executes the main graph on the caller's inputs and hands each output
 // to emit (a tensor the caller may keep only during the call).
-func (p *plan) run(e *env, inputs map[string]*tensor.Tensor, emit func(name string, t *tensor.Tensor)) error {
+func (p *plan) run(caller *env, inputs map[string]*tensor.Tensor, emit func(name string, t *tensor.Tensor)) error {
 	rs, _ := p.states.Get().(*runState)
 	if rs == nil {
 		rs = p.newRunState()
 	}
 	defer func() {
 		clear(rs.vals) // drop references to the caller's inputs and dead tensors
+		rs.env = env{}
 		p.states.Put(rs)
 	}()
+	// The Run's env lives in rs, so that the caller's does not escape to
+	// the heap.
+	rs.env = *caller
+	e := &rs.env
 	vals := rs.vals
 	copy(vals, p.consts)
 	if err := p.bindInputs(vals, inputs); err != nil {
@@ -227,6 +232,14 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i
 		in[j] = nil
 		if s >= 0 {
 			in[j] = vals[s]
+		}
+	}
+	if st.aliases && rs != nil && rs.planned != nil && len(st.out) == 1 && st.out[0] >= 0 {
+		// A view planned at its input's place (memPlan.isView): nothing to
+		// run, as long as the input is the planned tensor.
+		if v := rs.planned[st.out[0]]; v != nil && in[0] == rs.planned[st.in[0]] {
+			vals[st.out[0]] = v
+			return nil
 		}
 	}
 	if !st.aliases {

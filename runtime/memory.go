@@ -23,6 +23,7 @@ type memPlan struct {
 // Aliaser). Outputs of other steps are allocated when they run.
 func (p *plan) planMemory() {
 	m := &memPlan{offset: make([]int, len(p.names)), size: map[tensor.DType]int{}}
+	p.mem = m
 	for i := range m.offset {
 		m.offset[i] = -1
 	}
@@ -65,7 +66,16 @@ func (p *plan) planMemory() {
 	free := map[tensor.DType]*freeList{}
 	dying := make([][]int, end+1)
 	for i, st := range p.steps {
-		if st.folded || st.aliases || !st.static {
+		if st.folded {
+			continue
+		}
+		if p.isView(st) {
+			// The output is the input's memory under another shape: the
+			// backward walk made the input live as long as the view.
+			m.offset[st.out[0]] = m.offset[st.in[0]]
+			continue
+		}
+		if st.aliases || !st.static {
 			continue
 		}
 		for j, s := range st.out {
@@ -99,7 +109,31 @@ func (p *plan) planMemory() {
 	for dt, n := range m.size {
 		m.peakBytes += int64(n) * int64(dt.Size())
 	}
-	p.mem = m
+}
+
+// viewOps reshape their first input without moving data; with static shapes
+// their output is planned at their input's place, so that a Run makes no
+// tensor for them.
+var viewOps = map[string]bool{"Reshape": true, "Flatten": true, "Squeeze": true, "Unsqueeze": true, "Identity": true}
+
+// isView reports whether st's single output can be planned as a view of its
+// first input: a reshaping op of the default domain, shapes known at compile
+// time, the input planned in an arena, and the same element count and dtype.
+func (p *plan) isView(st *step) bool {
+	n := st.node
+	if !st.aliases || !st.static || n.Domain != "" || !viewOps[n.OpType] || len(st.out) != 1 || len(st.in) == 0 {
+		return false
+	}
+	in, out := st.in[0], st.out[0]
+	if in < 0 || out < 0 || p.mem.offset[in] < 0 || p.types[in].DType != p.types[out].DType {
+		return false
+	}
+	dims, ok := p.types[out].ConcreteShape()
+	if !ok {
+		return false
+	}
+	n2, err := tensor.NumElements(dims)
+	return err == nil && n2 == p.nelems(in)
 }
 
 // nelems is the element count of a planned slot.
@@ -171,6 +205,7 @@ type runState struct {
 	planned []*tensor.Tensor
 	in, out [][]*tensor.Tensor
 	ec      ops.ExecContext
+	env     env
 }
 
 func (p *plan) newRunState() *runState {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/ops"
@@ -31,7 +30,7 @@ type plan struct {
 
 	mem     *memPlan  // the main plan's arena layout (nil for subgraphs)
 	aliased []bool    // slot -> written by an Aliaser: may share memory with anything
-	states  sync.Pool // *runState, reused across Runs
+	states  stateStack // run states, reused across Runs
 }
 
 type planInput struct {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
@@ -195,6 +196,32 @@ func (f *freeList) release(off, n int) {
 		f.blocks[i-1].n += f.blocks[i].n
 		f.blocks = append(f.blocks[:i], f.blocks[i+1:]...)
 	}
+}
+
+// stateStack keeps the run states of finished Runs for the next ones. Unlike
+// a sync.Pool it does not drop them at garbage collections, which would make
+// a later Run allocate (and fault in) its arenas again: a Session holds as
+// many states as it ever ran Runs at once.
+type stateStack struct {
+	mu   sync.Mutex
+	free []*runState
+}
+
+func (s *stateStack) get() *runState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.free) == 0 {
+		return nil
+	}
+	rs := s.free[len(s.free)-1]
+	s.free = s.free[:len(s.free)-1]
+	return rs
+}
+
+func (s *stateStack) put(rs *runState) {
+	s.mu.Lock()
+	s.free = append(s.free, rs)
+	s.mu.Unlock()
 }
 
 // runState is what one Run of the main plan needs, kept in a pool and

@@ -28,8 +28,8 @@ type plan struct {
 	steps   []*step
 	sub     bool // a subgraph: its inputs need not be typed
 
-	mem     *memPlan  // the main plan's arena layout (nil for subgraphs)
-	aliased []bool    // slot -> written by an Aliaser: may share memory with anything
+	mem     *memPlan   // the main plan's arena layout (nil for subgraphs)
+	aliased []bool     // slot -> written by an Aliaser: may share memory with anything
 	states  stateStack // run states, reused across Runs
 }
 

@@ -10,6 +10,7 @@ package generic
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/onyxml/onyx/ops"
@@ -280,7 +281,9 @@ func shpCopyBox(el shpElems, d, s *tensor.Tensor, dOff, sOff int, l *shpLayout) 
 func shpOut(out []*tensor.Tensor, i int, dt tensor.DType, dims []int) (*tensor.Tensor, error) {
 	if t := out[i]; t != nil {
 		if t.DType() != dt || !tensor.SameShape(t.Shape(), dims) {
-			return nil, fmt.Errorf("%w: output %d is %v%v, the kernel computed %v%v", ops.ErrShapeMismatch, i, t.DType(), t.Shape(), dt, dims)
+			// (A copy, so that dims need not escape: callers pass
+			// scratch from their stack or a pooled layout.)
+			return nil, fmt.Errorf("%w: output %d is %v%v, the kernel computed %v%v", ops.ErrShapeMismatch, i, t.DType(), t.Shape(), dt, slices.Clone(dims))
 		}
 		return t, nil
 	}
@@ -317,6 +320,9 @@ func shpInferConcrete(n *ops.Node, in []*tensor.Tensor) ([][]int, error) {
 
 // shpInts reads a small int tensor (shapes, axes, indices lists).
 func shpInts(t *tensor.Tensor) ([]int64, error) {
+	if t.DType() == tensor.Int64 && t.Kind() == tensor.KindTensor {
+		return tensor.Data[int64](t), nil // read only: no copy per Run
+	}
 	v, err := t.Int64s()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ops.ErrInvalidNode, err)

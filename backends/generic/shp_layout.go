@@ -48,7 +48,11 @@ func shpNewConcat(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return err
 		}
-		dims := append([]int(nil), x0.Shape()...)
+		l := shpNewLayout() // its dims hold the output's, then the copies'
+		defer l.free()
+		l.reset(r)
+		dims := l.dims
+		copy(dims, x0.Shape())
 		dims[axis] = 0
 		for i, x := range in {
 			if x == nil || x.DType() != dt || x.Rank() != r {
@@ -65,16 +69,14 @@ func shpNewConcat(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return err
 		}
-		outer, inner := shpProd(dims[:axis]), shpProd(dims[axis+1:])
+		outer, inner, total := shpProd(dims[:axis]), shpProd(dims[axis+1:]), dims[axis]
 		off := 0
-		l := shpNewLayout()
-		defer l.free()
 		for _, x := range in {
 			a := x.Shape()[axis]
 			l.reset(2)
 			l.dims[0], l.dims[1] = outer, a*inner
 			l.src[0], l.src[1] = a*inner, 1
-			l.dst[0], l.dst[1] = dims[axis]*inner, 1
+			l.dst[0], l.dst[1] = total*inner, 1
 			shpCopyBox(el, y, x, off*inner, 0, l)
 			off += a
 		}
@@ -141,9 +143,38 @@ func shpNewSlice(n *ops.Node) (ops.Kernel, error) {
 	if el == nil {
 		return nil, nil
 	}
+	// With constant starts, ends, axes and steps and a known rank, the
+	// parameters are read once here rather than per Run.
+	var built *ops.SliceArgs
+	if r := len(n.In[0].Shape); n.In[0].Shape != nil {
+		var vals [4][]int64
+		known := true
+		for i := 1; n.Opset >= 10 && i < 5 && i < len(n.In); i++ {
+			if n.In[i].Absent {
+				continue
+			}
+			v, ok := n.InInts(i)
+			if !ok {
+				known = false
+				break
+			}
+			if v == nil {
+				v = []int64{}
+			}
+			vals[i-1] = v
+		}
+		if known {
+			if p, err := ops.SliceParams(n, r, vals[0], vals[1], vals[2], vals[3]); err == nil {
+				built = &p
+			}
+		}
+	}
 	return ops.KernelFunc(func(_ *ops.ExecContext, in, out []*tensor.Tensor) error {
 		x := in[0]
 		xs := x.Shape()
+		if built != nil && len(xs) == len(n.In[0].Shape) {
+			return shpSlice(el, x, built, out, dt)
+		}
 		var vals [4][]int64
 		if n.Opset >= 10 {
 			for i := 1; i < 5 && i < len(in); i++ {
@@ -164,29 +195,35 @@ func shpNewSlice(n *ops.Node) (ops.Kernel, error) {
 		if err != nil {
 			return err
 		}
-		l := shpNewLayout()
-		defer l.free()
-		l.reset(len(xs))
-		strides := l.strides(xs)
-		copy(l.dims, xs)
-		copy(l.src, strides)
-		sOff := 0
-		for i, a := range p.Axes {
-			first, count := ops.SliceBounds(int64(xs[a]), p.Starts[i], p.Ends[i], p.Step[i])
-			l.dims[a] = int(count)
-			l.src[a] = strides[a] * int(p.Step[i])
-			if count > 0 {
-				sOff += int(first) * strides[a]
-			}
-		}
-		y, err := shpOut(out, 0, dt, l.dims)
-		if err != nil {
-			return err
-		}
-		l.setDst()
-		shpCopyBox(el, y, x, 0, sOff, l)
-		return nil
+		return shpSlice(el, x, &p, out, dt)
 	}), nil
+}
+
+// shpSlice copies the slice p of x into out[0].
+func shpSlice(el shpElems, x *tensor.Tensor, p *ops.SliceArgs, out []*tensor.Tensor, dt tensor.DType) error {
+	xs := x.Shape()
+	l := shpNewLayout()
+	defer l.free()
+	l.reset(len(xs))
+	strides := l.strides(xs)
+	copy(l.dims, xs)
+	copy(l.src, strides)
+	sOff := 0
+	for i, a := range p.Axes {
+		first, count := ops.SliceBounds(int64(xs[a]), p.Starts[i], p.Ends[i], p.Step[i])
+		l.dims[a] = int(count)
+		l.src[a] = strides[a] * int(p.Step[i])
+		if count > 0 {
+			sOff += int(first) * strides[a]
+		}
+	}
+	y, err := shpOut(out, 0, dt, l.dims)
+	if err != nil {
+		return err
+	}
+	l.setDst()
+	shpCopyBox(el, y, x, 0, sOff, l)
+	return nil
 }
 
 func shpNewTranspose(n *ops.Node) (ops.Kernel, error) {
@@ -195,11 +232,18 @@ func shpNewTranspose(n *ops.Node) (ops.Kernel, error) {
 	if el == nil {
 		return nil, nil
 	}
+	var built []int // the permutation, when the rank is known at build time
+	if n.In[0].Shape != nil {
+		built, _ = ops.TransposePerm(n, len(n.In[0].Shape))
+	}
 	return ops.KernelFunc(func(_ *ops.ExecContext, in, out []*tensor.Tensor) error {
 		x := in[0]
-		perm, err := ops.TransposePerm(n, x.Rank())
-		if err != nil {
-			return err
+		perm := built
+		if len(perm) != x.Rank() {
+			var err error
+			if perm, err = ops.TransposePerm(n, x.Rank()); err != nil {
+				return err
+			}
 		}
 		return shpPermute(el, x, x.Shape(), perm, out, 0, nil)
 	}), nil
@@ -218,7 +262,7 @@ func shpPermute(el shpElems, x *tensor.Tensor, view []int, perm []int, out []*te
 		l.src[j] = strides[p]
 	}
 	if outDims == nil {
-		outDims = append([]int(nil), l.dims...)
+		outDims = l.dims
 	}
 	y, err := shpOut(out, i, x.DType(), outDims)
 	if err != nil {

@@ -113,12 +113,19 @@ func (p *plan) planMemory() {
 	// The first Run's state is made now, its arenas written once so that
 	// the OS maps their pages here rather than during that Run (which was
 	// 1.3x slower than later ones on squeezenet1_1 from page faults alone).
-	rs := p.newRunState()
-	for _, a := range rs.arenas {
-		a.Zero()
+	// Not for arenas too large to commit before a Run needs them.
+	if m.peakBytes <= prefaultMaxBytes {
+		rs := p.newRunState()
+		for _, a := range rs.arenas {
+			a.Zero()
+		}
+		p.states.put(rs)
 	}
-	p.states.put(rs)
 }
+
+// prefaultMaxBytes bounds the arenas NewSession maps in ahead of the first
+// Run (resnet18 needs 4 MB).
+const prefaultMaxBytes = 1 << 30
 
 // viewOps reshape their first input without moving data; with static shapes
 // their output is planned at their input's place, so that a Run makes no

@@ -224,10 +224,32 @@ func valueInfos(vps []*onnxpb.ValueInfoProto, where, field string) ([]*ir.ValueI
 			if t, err = typeFromProto(vp.Type); err != nil {
 				return nil, fmt.Errorf("%s: %s %q: %w", where, field, vp.GetName(), err)
 			}
+			if err := checkDims(vp.Type); err != nil {
+				return nil, fmt.Errorf("%s: %s %q: %w", where, field, vp.GetName(), err)
+			}
 		}
 		out = append(out, &ir.ValueInfo{Name: vp.GetName(), Type: t, DocString: vp.GetDocString()})
 	}
 	return out, nil
+}
+
+// checkDims rejects a tensor type with a dim_value below -1: -1 is what
+// some old exporters wrote for an unknown dimension (read as unknown),
+// anything lower is corrupt.
+func checkDims(tp *onnxpb.TypeProto) error {
+	var sp *onnxpb.TensorShapeProto
+	switch v := tp.Value.(type) {
+	case *onnxpb.TypeProto_TensorType:
+		sp = v.TensorType.Shape
+	case *onnxpb.TypeProto_SparseTensorType:
+		sp = v.SparseTensorType.Shape
+	}
+	for i, d := range sp.GetDim() {
+		if v, ok := d.Value.(*onnxpb.TensorShapeProto_Dimension_DimValue); ok && v.DimValue < -1 {
+			return errorf(ErrInvalidModel, "dim %d is %d", i, v.DimValue)
+		}
+	}
+	return nil
 }
 
 // typeFromProto converts a TypeProto. A TypeProto with no value set gives

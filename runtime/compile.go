@@ -56,12 +56,19 @@ type step struct {
 	// overwrites: the kernel writes all of its outputs, so reused arena
 	// memory need not be zeroed first.
 	overwrites bool
+	// maxBytes is Limits.MaxTensorBytes, checked at run time for the
+	// outputs whose shapes were not known at compile time.
+	maxBytes int64
 }
 
 // compile checks that every operator of m, in every subgraph, has a schema
 // and a kernel (reporting all that do not at once), then compiles the main
 // graph.
 func compile(m *ir.Model, cfg *config) (*plan, error) {
+	initBytes, err := checkModelSize(m.Graph, cfg.limits)
+	if err != nil {
+		return nil, err
+	}
 	missing := map[OpID]bool{}
 	if err := collectMissing(m, m.Graph, missing); err != nil {
 		return nil, err
@@ -69,7 +76,14 @@ func compile(m *ir.Model, cfg *config) (*plan, error) {
 	if err := newUnsupported(missing); err != nil {
 		return nil, err
 	}
-	return compileGraph(m, m.Graph, cfg, nil, nil)
+	p, err := compileGraph(m, m.Graph, cfg, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkTotal(initBytes, cfg.limits); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func collectMissing(m *ir.Model, g *ir.Graph, missing map[OpID]bool) error {
@@ -139,6 +153,11 @@ func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes [
 			ts = inTypes[i]
 		}
 		ts.Shape = fixDims(ts.Shape, cfg.dims)
+		if dims, ok := ts.ConcreteShape(); ok && ts.IsTensor() {
+			if err := overLimit(fmt.Sprintf("input %q", vi.Name), ts.DType, dims, cfg.limits.MaxTensorBytes); err != nil {
+				return nil, err
+			}
+		}
 		s := p.newSlot(vi.Name, ts)
 		p.inputs = append(p.inputs, planInput{name: vi.Name, slot: s, ts: ts})
 	}
@@ -278,7 +297,7 @@ func (p *plan) compileNode(m *ir.Model, cfg *config, n *ops.Node) (st *step, err
 		st.subplans[a.Name] = sub
 	}
 	if err := n.Validate(); err != nil {
-		return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, errors.Join(ErrInvalidModel, err))
+		return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, fmt.Errorf("%w: %w", ErrInvalidModel, err))
 	}
 	out, err := n.Schema.Infer(n)
 	if err != nil {
@@ -288,6 +307,10 @@ func (p *plan) compileNode(m *ir.Model, cfg *config, n *ops.Node) (st *step, err
 		return nil, fmt.Errorf("runtime: %v: inference gave %d outputs for %d", n.Node, len(out), len(n.Outputs))
 	}
 	n.Out = out[:len(n.Outputs)]
+	st.maxBytes = cfg.limits.MaxTensorBytes
+	if err := checkShapes(n, n.Out, st.maxBytes); err != nil {
+		return nil, err
+	}
 	st.out = make([]int, len(n.Outputs))
 	st.static = true
 	for i, name := range n.Outputs {
@@ -440,7 +463,7 @@ func wrapInvalid(err error) error {
 	if errors.Is(err, ops.ErrInvalidNode) || errors.Is(err, ErrShapeMismatch) || errors.Is(err, ErrUnsupportedOp) || errors.Is(err, tensor.ErrShape) {
 		return err
 	}
-	return errors.Join(ErrInvalidModel, err)
+	return fmt.Errorf("%w: %w", ErrInvalidModel, err)
 }
 
 func kindName(k ir.TypeKind) string {

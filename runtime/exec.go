@@ -267,6 +267,9 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i
 			if inferred, err = n.Schema.Infer(&rn); err != nil {
 				return fmt.Errorf("runtime: %v: %w", n.Node, err)
 			}
+			if err := checkShapes(n, inferred, st.maxBytes); err != nil {
+				return err
+			}
 		}
 		if err := ops.AllocOutputs(n, inferred, out); err != nil {
 			return fmt.Errorf("runtime: %v: %w", n.Node, err)
@@ -274,6 +277,11 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i
 	}
 	if err := st.kernel.Run(ec, in, out); err != nil {
 		return fmt.Errorf("runtime: %v: %w", n.Node, err)
+	}
+	if !st.static {
+		if err := checkTensors(n, out, st.maxBytes); err != nil {
+			return err
+		}
 	}
 	for j, s := range st.out {
 		if s < 0 {

@@ -14,6 +14,7 @@ type config struct {
 	threads  int
 	dims     map[string]int
 	backends []string // if set, only these backends (plus generic) are asked
+	limits   Limits
 }
 
 // WithThreads sets how many threads kernels may use (default 1).
@@ -67,7 +68,7 @@ func WithBackends(names ...string) Option {
 var cpuTiers = map[string]bool{"generic": true, "avx2": true, "avx512": true, "neon": true}
 
 func newConfig(opts []Option) (*config, error) {
-	c := &config{threads: 1, dims: map[string]int{}, optimize: true}
+	c := &config{threads: 1, dims: map[string]int{}, optimize: true, limits: DefaultLimits}
 	if env := strings.TrimSpace(os.Getenv("ONYX_CPU")); env != "" {
 		c.backends = strings.Split(env, ",")
 	}

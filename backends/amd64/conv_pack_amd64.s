@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// Offsets of the convPackArgs fields.
+// Offsets of the kern.ConvPackArgs fields.
 #define pk_dst 0
 #define pk_src 8
 #define pk_dOff 16
@@ -33,9 +33,9 @@
 #define P BX
 #define BASE SI
 
-// func convPackF32AVX2(args *convPackArgs)
+// func convPackF32AVX2(args *kern.ConvPackArgs)
 //
-// See convPackGeneric for the loop it replaces.
+// See kern's convPackGo for the loop it replaces.
 // Requires: AVX, AVX2
 TEXT ·convPackF32AVX2(SB), NOSPLIT, $0-8
 	MOVQ args+0(FP), ARGS
@@ -196,7 +196,7 @@ done:
 	VZEROUPPER
 	RET
 
-// Offsets of the convTrArgs fields.
+// Offsets of the kern.ConvTrArgs fields.
 #define tr_src 0
 #define tr_dst 8
 #define tr_res 16
@@ -208,7 +208,7 @@ done:
 #define tr_lo 64
 #define tr_hi 68
 
-// func convTransposeF32AVX2(args *convTrArgs)
+// func convTransposeF32AVX2(args *kern.ConvTrArgs)
 //
 // Writes the pixel-major block src (cols pixels x rows channels, rows of
 // lds bytes) channel-major into dst (rows of ldd bytes), 8x8 at a time:

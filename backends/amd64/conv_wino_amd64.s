@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// Offsets of the winoInArgs fields.
+// Offsets of the kern.WinoInArgs fields.
 #define wi_x 0
 #define wi_v 8
 #define wi_cin 16
@@ -45,9 +45,9 @@
 	VMOVUPS Y12, (DX) \
 	ADDQ    R9, DX
 
-// func winoInF32AVX2(args *winoInArgs)
+// func winoInF32AVX2(args *kern.WinoInArgs)
 //
-// See winoInGeneric for the loop it replaces.
+// See kern's winoInGo for the loop it replaces.
 // Requires: AVX, AVX2
 TEXT ·winoInF32AVX2(SB), NOSPLIT, $0-8
 	MOVQ args+0(FP), DI
@@ -130,7 +130,7 @@ widone:
 	VZEROUPPER
 	RET
 
-// Offsets of the winoOutArgs fields.
+// Offsets of the kern.WinoOutArgs fields.
 #define wo_m 0
 #define wo_y 8
 #define wo_res 16
@@ -197,9 +197,9 @@ widone:
 	VMASKMOVPS lo, Y12, (R10)(off*1) \
 	VMASKMOVPS hi, Y13, 32(R10)(off*1)
 
-// func winoOutF32AVX2(args *winoOutArgs)
+// func winoOutF32AVX2(args *kern.WinoOutArgs)
 //
-// See winoOutGeneric for the loop it replaces.
+// See kern's winoOutGo for the loop it replaces.
 // Requires: AVX, AVX2
 TEXT ·winoOutF32AVX2(SB), NOSPLIT, $0-8
 	MOVQ args+0(FP), DI

@@ -3,15 +3,13 @@
 package amd64
 
 import (
-	"os"
-	"strings"
-
 	"github.com/klauspost/cpuid/v2"
+
+	"github.com/onyxml/onyx/backends/internal/kern"
 )
 
 // The tiers, decided once at init: by what the CPU (and the OS, which must
-// save the vector registers) supports, and by ONYX_CPU. Tests lower them
-// with gemmSetTierDuringTest. The "// Requires:" lines of the assembly name
+// save the vector registers) supports, and by ONYX_CPU. The "// Requires:" lines of the assembly name
 // the same features.
 var (
 	// hasAVX512 and hasAVX2: what the CPU and OS support, whatever ONYX_CPU
@@ -21,25 +19,10 @@ var (
 
 	// useAVX512: the avx512 tier. Its SGEMM kernels use AVX512F only; BW and
 	// VL are required of the tier for the kernels that will need them.
-	useAVX512 = hasAVX512 && cpuAllows("avx512")
+	useAVX512 = hasAVX512 && kern.CPUAllows("avx512")
 	// useAVX2: the avx2 tier (AVX2 and FMA3 on 256-bit registers).
-	useAVX2 = hasAVX2 && cpuAllows("avx2")
+	useAVX2 = hasAVX2 && kern.CPUAllows("avx2")
 )
-
-// cpuAllows reports whether ONYX_CPU (a comma-separated list of tiers, as
-// the runtime reads it) lets the package use tier. Unset, it allows all.
-func cpuAllows(tier string) bool {
-	env := strings.TrimSpace(os.Getenv("ONYX_CPU"))
-	if env == "" {
-		return true
-	}
-	for _, t := range strings.Split(env, ",") {
-		if strings.TrimSpace(t) == tier {
-			return true
-		}
-	}
-	return false
-}
 
 // Tier returns the best kernel tier in use: "avx512", "avx2", or "" when
 // none is (a CPU without AVX2+FMA, or ONYX_CPU naming neither).

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// Offsets of the winArgs fields (dw_amd64.go).
+// Offsets of the kern.WinArgs fields.
 #define win_x 0
 #define win_y 8
 #define win_w 16
@@ -47,14 +47,14 @@ GLOBL ·dwEight(SB), RODATA|NOPTR, $32
 DATA ·dwNegInf+0(SB)/4, $0xff800000
 GLOBL ·dwNegInf(SB), RODATA|NOPTR, $4
 
-// func dwF32AVX2S1(args *winArgs)
+// func dwF32AVX2S1(args *kern.WinArgs)
 // Requires: AVX, AVX2, FMA3
 #define WIN_FUNC ·dwF32AVX2S1
 #define WIN_DW
 #include "dw_window_amd64.h"
 #undef WIN_FUNC
 
-// func dwF32AVX2S2(args *winArgs)
+// func dwF32AVX2S2(args *kern.WinArgs)
 // Requires: AVX, AVX2, FMA3
 #define WIN_FUNC ·dwF32AVX2S2
 #define WIN_S2
@@ -63,7 +63,7 @@ GLOBL ·dwNegInf(SB), RODATA|NOPTR, $4
 #undef WIN_S2
 #undef WIN_DW
 
-// Offsets of the dwArgs fields (dw_amd64.go).
+// Offsets of the kern.DWArgs fields.
 #define dw_p 0
 #define dw_x 8
 #define dw_y 16
@@ -81,7 +81,7 @@ GLOBL ·dwNegInf(SB), RODATA|NOPTR, $4
 #define dw_lo 108
 #define dw_hi 112
 
-// func dwCopyF32AVX2(args *dwArgs)
+// func dwCopyF32AVX2(args *kern.DWArgs)
 //
 // Copies the h x wd input plane x into the padded plane p (rows of wp
 // floats) at row padT, column padL; the lanes of a row's last vector past
@@ -298,7 +298,7 @@ cdone:
 	VMINPS       acc, Y15, acc \
 	VMASKMOVPS   acc, Y3, (out)(AX*1)
 
-// func dw3x3F32AVX2S1(args *dwArgs)
+// func dw3x3F32AVX2S1(args *kern.DWArgs)
 //
 // One plane of a 3x3 depthwise convolution with stride 1 on the padded
 // plane p (zero borders, rows of wp >= ow rounded up to 8, plus 2, floats;
@@ -449,7 +449,7 @@ s1done:
 	DW3X3_S2ROW(CX, Y10, Y11, Y12) \
 	VPERMPD $0xD8, Y0, Y0
 
-// func dw3x3F32AVX2S2(args *dwArgs)
+// func dw3x3F32AVX2S2(args *kern.DWArgs)
 //
 // dw3x3F32AVX2S1 with stride 2: p[(2*oy+ky)*wp+2*ox+kx]; rows of wp >= 2*(ow
 // rounded up to 8) + 2 floats, 2*oh+1 rows.

@@ -3,8 +3,9 @@
 package amd64
 
 // The activations the SGEMM micro-kernels do not apply themselves
-// (LeakyRelu, HardSwish, Sigmoid), in AVX2, for the conv kernels' pass over
-// each finished tile or plane while it is in cache.
+// (LeakyRelu, HardSwish, Sigmoid), in AVX2: kern's leakyReluGo,
+// hardSwishGo and sigmoidGo (ISA.LeakyRelu, HardSwish, Sigmoid), for the
+// drivers' pass over each finished tile or plane while it is in cache.
 
 // elemLeakyReluF32AVX2 applies LeakyRelu in place:
 //
@@ -43,30 +44,3 @@ func elemHardSwishF32AVX2(x *float32, n int)
 //
 //go:noescape
 func elemSigmoidF32AVX2(x *float32, n int)
-
-// elemActivate applies ep's activation to x, for the activations the
-// SGEMM kernel leaves to a pass over the finished tile (Relu and Clip are
-// applied too, for the callers that do not run them in a kernel).
-func elemActivate(x []float32, ep *Epilogue) {
-	if len(x) == 0 {
-		return
-	}
-	gemmRaceWrite(x)
-	switch ep.Act {
-	case ActRelu:
-		for i, v := range x {
-			x[i] = max(v, 0)
-		}
-	case ActClip:
-		lo, hi := ep.Min, ep.Max
-		for i, v := range x {
-			x[i] = min(max(v, lo), hi)
-		}
-	case ActLeakyRelu:
-		elemLeakyReluF32AVX2(&x[0], len(x), ep.ActAlpha)
-	case ActHardSwish:
-		elemHardSwishF32AVX2(&x[0], len(x))
-	case ActSigmoid:
-		elemSigmoidF32AVX2(&x[0], len(x))
-	}
-}

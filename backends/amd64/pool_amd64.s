@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// Offsets of the winArgs fields (dw_amd64.go).
+// Offsets of the kern.WinArgs fields.
 #define win_x 0
 #define win_y 8
 #define win_w 16
@@ -22,14 +22,14 @@
 #define win_lo 124
 #define win_hi 128
 
-// func poolMaxF32AVX2S1(args *winArgs)
+// func poolMaxF32AVX2S1(args *kern.WinArgs)
 // Requires: AVX, AVX2
 #define WIN_FUNC ·poolMaxF32AVX2S1
 #define WIN_MAX
 #include "dw_window_amd64.h"
 #undef WIN_FUNC
 
-// func poolMaxF32AVX2S2(args *winArgs)
+// func poolMaxF32AVX2S2(args *kern.WinArgs)
 // Requires: AVX, AVX2
 #define WIN_FUNC ·poolMaxF32AVX2S2
 #define WIN_S2
@@ -38,14 +38,14 @@
 #undef WIN_S2
 #undef WIN_MAX
 
-// func poolAvgF32AVX2S1(args *winArgs)
+// func poolAvgF32AVX2S1(args *kern.WinArgs)
 // Requires: AVX, AVX2
 #define WIN_FUNC ·poolAvgF32AVX2S1
 #define WIN_AVG
 #include "dw_window_amd64.h"
 #undef WIN_FUNC
 
-// func poolAvgF32AVX2S2(args *winArgs)
+// func poolAvgF32AVX2S2(args *kern.WinArgs)
 // Requires: AVX, AVX2
 #define WIN_FUNC ·poolAvgF32AVX2S2
 #define WIN_S2

@@ -4,164 +4,140 @@
 
 package amd64
 
-// gemmF32AVX512_12x32 computes a 12-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+import "github.com/onyxml/onyx/backends/internal/kern"
+
+// gemmF32AVX512_12x32 computes a 12-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_12x32(args *gemmArgs)
+func gemmF32AVX512_12x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_11x32 computes a 11-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_11x32 computes a 11-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_11x32(args *gemmArgs)
+func gemmF32AVX512_11x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_10x32 computes a 10-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_10x32 computes a 10-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_10x32(args *gemmArgs)
+func gemmF32AVX512_10x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_9x32 computes a 9-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_9x32 computes a 9-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_9x32(args *gemmArgs)
+func gemmF32AVX512_9x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_8x32 computes a 8-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_8x32 computes a 8-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_8x32(args *gemmArgs)
+func gemmF32AVX512_8x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_7x32 computes a 7-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_7x32 computes a 7-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_7x32(args *gemmArgs)
+func gemmF32AVX512_7x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_6x32 computes a 6-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_6x32 computes a 6-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_6x32(args *gemmArgs)
+func gemmF32AVX512_6x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_5x32 computes a 5-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_5x32 computes a 5-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_5x32(args *gemmArgs)
+func gemmF32AVX512_5x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_4x32 computes a 4-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_4x32 computes a 4-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_4x32(args *gemmArgs)
+func gemmF32AVX512_4x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_3x32 computes a 3-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_3x32 computes a 3-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_3x32(args *gemmArgs)
+func gemmF32AVX512_3x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_2x32 computes a 2-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_2x32 computes a 2-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_2x32(args *gemmArgs)
+func gemmF32AVX512_2x32(args *kern.GemmArgs)
 
-// gemmF32AVX512_1x32 computes a 1-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX512_1x32 computes a 1-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX512_1x32(args *gemmArgs)
+func gemmF32AVX512_1x32(args *kern.GemmArgs)
 
-// gemmF32AVX2_6x16 computes a 6-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX2_6x16 computes a 6-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX2_6x16(args *gemmArgs)
+func gemmF32AVX2_6x16(args *kern.GemmArgs)
 
-// gemmF32AVX2_5x16 computes a 5-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX2_5x16 computes a 5-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX2_5x16(args *gemmArgs)
+func gemmF32AVX2_5x16(args *kern.GemmArgs)
 
-// gemmF32AVX2_4x16 computes a 4-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX2_4x16 computes a 4-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX2_4x16(args *gemmArgs)
+func gemmF32AVX2_4x16(args *kern.GemmArgs)
 
-// gemmF32AVX2_3x16 computes a 3-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX2_3x16 computes a 3-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX2_3x16(args *gemmArgs)
+func gemmF32AVX2_3x16(args *kern.GemmArgs)
 
-// gemmF32AVX2_2x16 computes a 2-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX2_2x16 computes a 2-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX2_2x16(args *gemmArgs)
+func gemmF32AVX2_2x16(args *kern.GemmArgs)
 
-// gemmF32AVX2_1x16 computes a 1-row strip of C; see gemmArgs and
-// gemmKernelGeneric for the loop it replaces.
+// gemmF32AVX2_1x16 computes a 1-row strip of C; see kern.GemmArgs and
+// kern's gemmKernelGo for the loop it replaces.
 //
 //go:noescape
-func gemmF32AVX2_1x16(args *gemmArgs)
+func gemmF32AVX2_1x16(args *kern.GemmArgs)
 
-// gemmCallAVX512 calls the AVX512 kernel of r rows (1 <= r <= 12).
-// A switch rather than a table of funcs keeps args on the caller's stack.
-func gemmCallAVX512(r int, args *gemmArgs) {
-	switch r {
-	case 12:
-		gemmF32AVX512_12x32(args)
-	case 11:
-		gemmF32AVX512_11x32(args)
-	case 10:
-		gemmF32AVX512_10x32(args)
-	case 9:
-		gemmF32AVX512_9x32(args)
-	case 8:
-		gemmF32AVX512_8x32(args)
-	case 7:
-		gemmF32AVX512_7x32(args)
-	case 6:
-		gemmF32AVX512_6x32(args)
-	case 5:
-		gemmF32AVX512_5x32(args)
-	case 4:
-		gemmF32AVX512_4x32(args)
-	case 3:
-		gemmF32AVX512_3x32(args)
-	case 2:
-		gemmF32AVX512_2x32(args)
-	case 1:
-		gemmF32AVX512_1x32(args)
-	default:
-		panic("amd64: no AVX512 kernel for this many rows")
-	}
+// gemmAVX512 holds the AVX512 kernels by row count (gemmAVX512[r] computes r rows):
+// the Gemm of the tier's kern.ISA.
+var gemmAVX512 = []func(*kern.GemmArgs){nil,
+	gemmF32AVX512_1x32,
+	gemmF32AVX512_2x32,
+	gemmF32AVX512_3x32,
+	gemmF32AVX512_4x32,
+	gemmF32AVX512_5x32,
+	gemmF32AVX512_6x32,
+	gemmF32AVX512_7x32,
+	gemmF32AVX512_8x32,
+	gemmF32AVX512_9x32,
+	gemmF32AVX512_10x32,
+	gemmF32AVX512_11x32,
+	gemmF32AVX512_12x32,
 }
 
-// gemmCallAVX2 calls the AVX2 kernel of r rows (1 <= r <= 6).
-// A switch rather than a table of funcs keeps args on the caller's stack.
-func gemmCallAVX2(r int, args *gemmArgs) {
-	switch r {
-	case 6:
-		gemmF32AVX2_6x16(args)
-	case 5:
-		gemmF32AVX2_5x16(args)
-	case 4:
-		gemmF32AVX2_4x16(args)
-	case 3:
-		gemmF32AVX2_3x16(args)
-	case 2:
-		gemmF32AVX2_2x16(args)
-	case 1:
-		gemmF32AVX2_1x16(args)
-	default:
-		panic("amd64: no AVX2 kernel for this many rows")
-	}
+// gemmAVX2 holds the AVX2 kernels by row count (gemmAVX2[r] computes r rows):
+// the Gemm of the tier's kern.ISA.
+var gemmAVX2 = []func(*kern.GemmArgs){nil,
+	gemmF32AVX2_1x16,
+	gemmF32AVX2_2x16,
+	gemmF32AVX2_3x16,
+	gemmF32AVX2_4x16,
+	gemmF32AVX2_5x16,
+	gemmF32AVX2_6x16,
 }

@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// Offsets of the gemmArgs fields.
+// Offsets of the kern.GemmArgs fields.
 #define args_a 0
 #define args_b 8
 #define args_c 16
@@ -59,7 +59,7 @@
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -668,7 +668,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -1236,7 +1236,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -1763,7 +1763,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -2249,7 +2249,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -2694,7 +2694,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -3098,7 +3098,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -3461,7 +3461,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -3783,7 +3783,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -4064,7 +4064,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -4304,7 +4304,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -4503,7 +4503,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*12+i] * b[j0/32*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -4661,7 +4661,7 @@ noClamp:
 //				for p := range k {
 //					s += a[p*6+i] * b[j0/16*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -5185,7 +5185,7 @@ next:
 //				for p := range k {
 //					s += a[p*6+i] * b[j0/16*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -5644,7 +5644,7 @@ next:
 //				for p := range k {
 //					s += a[p*6+i] * b[j0/16*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -6038,7 +6038,7 @@ next:
 //				for p := range k {
 //					s += a[p*6+i] * b[j0/16*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -6367,7 +6367,7 @@ next:
 //				for p := range k {
 //					s += a[p*6+i] * b[j0/16*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}
@@ -6631,7 +6631,7 @@ next:
 //				for p := range k {
 //					s += a[p*6+i] * b[j0/16*bPanel+p*bRow+j-j0]
 //				}
-//				c[i*ldc+j] = epilogue(i, j, s) // see gemmArgs
+//				c[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs
 //			}
 //		}
 //	}

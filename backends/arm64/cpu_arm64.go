@@ -3,36 +3,20 @@
 package arm64
 
 import (
-	"os"
-	"strings"
-
 	"github.com/klauspost/cpuid/v2"
+
+	"github.com/onyxml/onyx/backends/internal/kern"
 )
 
 // The tier, decided once at init: by what the CPU supports and by ONYX_CPU.
-// Tests change it with gemmSetDuringTest. The "// Requires:" line of the
+// The "// Requires:" line of the
 // assembly names the same feature.
 var (
 	// hasASIMD: whether the CPU has Advanced SIMD, whatever ONYX_CPU says.
 	hasASIMD = cpuid.CPU.Supports(cpuid.ASIMD)
 	// useNEON: the neon tier.
-	useNEON = hasASIMD && cpuAllows("neon")
+	useNEON = hasASIMD && kern.CPUAllows("neon")
 )
-
-// cpuAllows reports whether ONYX_CPU (a comma-separated list of tiers, as
-// the runtime reads it) lets the package use tier. Unset, it allows all.
-func cpuAllows(tier string) bool {
-	env := strings.TrimSpace(os.Getenv("ONYX_CPU"))
-	if env == "" {
-		return true
-	}
-	for _, t := range strings.Split(env, ",") {
-		if strings.TrimSpace(t) == tier {
-			return true
-		}
-	}
-	return false
-}
 
 // Tier returns the kernel tier in use: "neon", or "" when none is (a CPU
 // without ASIMD, or ONYX_CPU not naming neon).

@@ -4,83 +4,73 @@
 
 package arm64
 
+import "github.com/onyxml/onyx/backends/internal/kern"
+
 // gemmF32NEON_8x8 computes a 8-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_8x8(args *gemmArgs)
+func gemmF32NEON_8x8(args *kern.GemmArgs)
 
 // gemmF32NEON_7x8 computes a 7-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_7x8(args *gemmArgs)
+func gemmF32NEON_7x8(args *kern.GemmArgs)
 
 // gemmF32NEON_6x8 computes a 6-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_6x8(args *gemmArgs)
+func gemmF32NEON_6x8(args *kern.GemmArgs)
 
 // gemmF32NEON_5x8 computes a 5-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_5x8(args *gemmArgs)
+func gemmF32NEON_5x8(args *kern.GemmArgs)
 
 // gemmF32NEON_4x8 computes a 4-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_4x8(args *gemmArgs)
+func gemmF32NEON_4x8(args *kern.GemmArgs)
 
 // gemmF32NEON_3x8 computes a 3-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_3x8(args *gemmArgs)
+func gemmF32NEON_3x8(args *kern.GemmArgs)
 
 // gemmF32NEON_2x8 computes a 2-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_2x8(args *gemmArgs)
+func gemmF32NEON_2x8(args *kern.GemmArgs)
 
 // gemmF32NEON_1x8 computes a 1-row strip of C over args.n columns (a
-// multiple of 8); see gemmArgs and gemmKernelGeneric for the loop it
-// replaces.
+// multiple of 8); see kern.GemmArgs and kern's gemmKernelGo for the
+// loop it replaces.
 //
 //go:noescape
-func gemmF32NEON_1x8(args *gemmArgs)
+func gemmF32NEON_1x8(args *kern.GemmArgs)
 
-// gemmCallNEON calls the NEON kernel of r rows (1 <= r <= 8).
-// A switch rather than a table of funcs keeps args on the caller's stack.
-func gemmCallNEON(r int, args *gemmArgs) {
-	switch r {
-	case 8:
-		gemmF32NEON_8x8(args)
-	case 7:
-		gemmF32NEON_7x8(args)
-	case 6:
-		gemmF32NEON_6x8(args)
-	case 5:
-		gemmF32NEON_5x8(args)
-	case 4:
-		gemmF32NEON_4x8(args)
-	case 3:
-		gemmF32NEON_3x8(args)
-	case 2:
-		gemmF32NEON_2x8(args)
-	case 1:
-		gemmF32NEON_1x8(args)
-	default:
-		panic("arm64: no NEON kernel for this many rows")
-	}
+// gemmNEON holds the NEON kernels by row count (gemmNEON[r] computes r
+// rows): the Gemm of the tier's kern.ISA.
+var gemmNEON = []func(*kern.GemmArgs){nil,
+	gemmF32NEON_1x8,
+	gemmF32NEON_2x8,
+	gemmF32NEON_3x8,
+	gemmF32NEON_4x8,
+	gemmF32NEON_5x8,
+	gemmF32NEON_6x8,
+	gemmF32NEON_7x8,
+	gemmF32NEON_8x8,
 }

@@ -6,7 +6,7 @@
 
 #include "textflag.h"
 
-// Offsets of the gemmArgs fields.
+// Offsets of the kern.GemmArgs fields.
 #define args_a 0
 #define args_b 8
 #define args_c 16
@@ -20,10 +20,11 @@
 #define args_colBias 80
 #define args_res 88
 #define args_ldRes 96
-#define args_alpha 104
-#define args_beta 108
-#define args_lo 112
-#define args_hi 116
+#define args_mask 104
+#define args_alpha 112
+#define args_beta 116
+#define args_lo 120
+#define args_hi 124
 
 // Epilogue flags (gemmFlag*), as bit numbers.
 #define FLAGBIT_C 0
@@ -62,7 +63,7 @@
 // scalars {alpha, beta, lo, hi}, V16..V31 the accumulators (row i in
 // V(16+2i), V(17+2i)).
 
-// func gemmF32NEON_8x8(args *gemmArgs)
+// func gemmF32NEON_8x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_8x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR
@@ -318,7 +319,7 @@ r8_noClamp:
 	MSR OLD_FPCR, FPCR                           // restore FPCR
 	RET
 
-// func gemmF32NEON_7x8(args *gemmArgs)
+// func gemmF32NEON_7x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_7x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR
@@ -549,7 +550,7 @@ r7_noClamp:
 	MSR OLD_FPCR, FPCR                           // restore FPCR
 	RET
 
-// func gemmF32NEON_6x8(args *gemmArgs)
+// func gemmF32NEON_6x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_6x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR
@@ -755,7 +756,7 @@ r6_noClamp:
 	MSR OLD_FPCR, FPCR                           // restore FPCR
 	RET
 
-// func gemmF32NEON_5x8(args *gemmArgs)
+// func gemmF32NEON_5x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_5x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR
@@ -936,7 +937,7 @@ r5_noClamp:
 	MSR OLD_FPCR, FPCR                           // restore FPCR
 	RET
 
-// func gemmF32NEON_4x8(args *gemmArgs)
+// func gemmF32NEON_4x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_4x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR
@@ -1092,7 +1093,7 @@ r4_noClamp:
 	MSR OLD_FPCR, FPCR                           // restore FPCR
 	RET
 
-// func gemmF32NEON_3x8(args *gemmArgs)
+// func gemmF32NEON_3x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_3x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR
@@ -1223,7 +1224,7 @@ r3_noClamp:
 	MSR OLD_FPCR, FPCR                           // restore FPCR
 	RET
 
-// func gemmF32NEON_2x8(args *gemmArgs)
+// func gemmF32NEON_2x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_2x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR
@@ -1329,7 +1330,7 @@ r2_noClamp:
 	MSR OLD_FPCR, FPCR                           // restore FPCR
 	RET
 
-// func gemmF32NEON_1x8(args *gemmArgs)
+// func gemmF32NEON_1x8(args *kern.GemmArgs)
 TEXT ·gemmF32NEON_1x8(SB), NOSPLIT, $0-8
 	MOVD args+0(FP), ARGS
 	MRS FPCR, OLD_FPCR                           // set FZ, keep the caller's FPCR

@@ -23,7 +23,8 @@ import (
 	"strings"
 )
 
-// Layout of gemmArgs (sgemm_amd64.go); TestGemmArgsLayout checks it.
+// Layout of kern.GemmArgs (backends/internal/kern/sgemm.go); kern's
+// TestGemmArgsLayout checks it.
 var argFields = []struct {
 	name string
 	off  int
@@ -33,7 +34,7 @@ var argFields = []struct {
 	{"mask", 104}, {"alpha", 112}, {"beta", 116}, {"lo", 120}, {"hi", 124},
 }
 
-// Epilogue flags (gemmFlag* in sgemm_amd64.go).
+// Epilogue flags (gemmFlag* in backends/internal/kern/sgemm.go).
 var flags = []struct {
 	name string
 	bit  int
@@ -114,7 +115,7 @@ func main() {
 	g.p("")
 	g.p("#include \"textflag.h\"")
 	g.p("")
-	g.p("// Offsets of the gemmArgs fields.")
+	g.p("// Offsets of the kern.GemmArgs fields.")
 	for _, f := range argFields {
 		g.p("#define args_%s %d", f.name, f.off)
 	}
@@ -161,29 +162,26 @@ func goDecls() []byte {
 	w("")
 	w("package amd64")
 	w("")
+	w(`import "github.com/onyxml/onyx/backends/internal/kern"`)
+	w("")
 	for _, s := range isas {
 		for r := s.mr; r >= 1; r-- {
 			n := kernelName(s, r)
-			w("// %s computes a %d-row strip of C; see gemmArgs and", n, r)
-			w("// gemmKernelGeneric for the loop it replaces.")
+			w("// %s computes a %d-row strip of C; see kern.GemmArgs and", n, r)
+			w("// kern's gemmKernelGo for the loop it replaces.")
 			w("//")
 			w("//go:noescape")
-			w("func %s(args *gemmArgs)", n)
+			w("func %s(args *kern.GemmArgs)", n)
 			w("")
 		}
 	}
 	for _, s := range isas {
-		w("// gemmCall%s calls the %s kernel of r rows (1 <= r <= %d).", s.name, s.name, s.mr)
-		w("// A switch rather than a table of funcs keeps args on the caller's stack.")
-		w("func gemmCall%s(r int, args *gemmArgs) {", s.name)
-		w("switch r {")
-		for r := s.mr; r >= 1; r-- {
-			w("case %d:", r)
-			w("%s(args)", kernelName(s, r))
+		w("// gemm%s holds the %s kernels by row count (gemm%s[r] computes r rows):", s.name, s.name, s.name)
+		w("// the Gemm of the tier's kern.ISA.")
+		w("var gemm%s = []func(*kern.GemmArgs){nil,", s.name)
+		for r := 1; r <= s.mr; r++ {
+			w("%s,", kernelName(s, r))
 		}
-		w("default:")
-		w(`panic("amd64: no %s kernel for this many rows")`, s.name)
-		w("}")
 		w("}")
 		w("")
 	}
@@ -208,7 +206,7 @@ func (g *gen) kernel(s isa, r int) {
 	g.p("//\t\t\t\tfor p := range k {")
 	g.p("//\t\t\t\t\ts += a[p*%d+i] * b[j0/%d*bPanel+p*bRow+j-j0]", mr, nr)
 	g.p("//\t\t\t\t}")
-	g.p("//\t\t\t\tc[i*ldc+j] = epilogue(i, j, s) // see gemmArgs")
+	g.p("//\t\t\t\tc[i*ldc+j] = epilogue(i, j, s) // see kern.GemmArgs")
 	g.p("//\t\t\t}")
 	g.p("//\t\t}")
 	g.p("//\t}")

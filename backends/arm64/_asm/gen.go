@@ -31,17 +31,19 @@ const (
 	nr = 8
 )
 
-// Layout of gemmArgs (sgemm_arm64.go); TestGemmArgsLayout checks it.
+// Layout of kern.GemmArgs (backends/internal/kern/sgemm.go); kern's
+// TestGemmArgsLayout checks it.
 var argFields = []struct {
 	name string
 	off  int
 }{
 	{"a", 0}, {"b", 8}, {"c", 16}, {"k", 24}, {"n", 32}, {"bPanel", 40}, {"bRow", 48},
 	{"ldc", 56}, {"flags", 64}, {"rowBias", 72}, {"colBias", 80}, {"res", 88}, {"ldRes", 96},
-	{"alpha", 104}, {"beta", 108}, {"lo", 112}, {"hi", 116},
+	{"mask", 104}, {"alpha", 112}, {"beta", 116}, {"lo", 120}, {"hi", 124},
 }
 
-// Epilogue flags (gemmFlag* in sgemm_arm64.go), as bit numbers for TBZ.
+// Epilogue flags (gemmFlag* in backends/internal/kern/sgemm.go), as bit
+// numbers for TBZ.
 var flags = []struct {
 	name string
 	bit  int
@@ -128,7 +130,7 @@ func asmFile() []byte {
 	g.p("")
 	g.p("#include \"textflag.h\"")
 	g.p("")
-	g.p("// Offsets of the gemmArgs fields.")
+	g.p("// Offsets of the kern.GemmArgs fields.")
 	for _, f := range argFields {
 		g.p("#define args_%s %d", f.name, f.off)
 	}
@@ -172,27 +174,24 @@ func goDecls() []byte {
 	w("")
 	w("package arm64")
 	w("")
+	w(`import "github.com/onyxml/onyx/backends/internal/kern"`)
+	w("")
 	for r := mr; r >= 1; r-- {
 		n := kernelName(r)
 		w("// %s computes a %d-row strip of C over args.n columns (a", n, r)
-		w("// multiple of %d); see gemmArgs and gemmKernelGeneric for the loop it", nr)
-		w("// replaces.")
+		w("// multiple of %d); see kern.GemmArgs and kern's gemmKernelGo for the", nr)
+		w("// loop it replaces.")
 		w("//")
 		w("//go:noescape")
-		w("func %s(args *gemmArgs)", n)
+		w("func %s(args *kern.GemmArgs)", n)
 		w("")
 	}
-	w("// gemmCallNEON calls the NEON kernel of r rows (1 <= r <= %d).", mr)
-	w("// A switch rather than a table of funcs keeps args on the caller's stack.")
-	w("func gemmCallNEON(r int, args *gemmArgs) {")
-	w("switch r {")
-	for r := mr; r >= 1; r-- {
-		w("case %d:", r)
-		w("%s(args)", kernelName(r))
+	w("// gemmNEON holds the NEON kernels by row count (gemmNEON[r] computes r")
+	w("// rows): the Gemm of the tier's kern.ISA.")
+	w("var gemmNEON = []func(*kern.GemmArgs){nil,")
+	for r := 1; r <= mr; r++ {
+		w("%s,", kernelName(r))
 	}
-	w("default:")
-	w(`panic("arm64: no NEON kernel for this many rows")`)
-	w("}")
 	w("}")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
@@ -207,7 +206,7 @@ func (g *gen) kernel(r int) {
 	L := func(s string) string { return fmt.Sprintf("r%d_%s", r, s) }
 	v := func(n int) string { return fmt.Sprintf("V%d", n) }
 	g.p("")
-	g.p("// func %s(args *gemmArgs)", name)
+	g.p("// func %s(args *kern.GemmArgs)", name)
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-8", name)
 	g.in("MOVD args+0(FP), ARGS", "")
 	g.in("MRS FPCR, OLD_FPCR", "set FZ, keep the caller's FPCR")

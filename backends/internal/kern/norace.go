@@ -1,6 +1,6 @@
-//go:build amd64 && !noasm && !race
+//go:build !race
 
-package amd64
+package kern
 
 // gemmRaceRead tells the race detector that assembly reads x (a no-op
 // without -race).

@@ -1,6 +1,6 @@
-//go:build amd64 && !noasm && race
+//go:build race
 
-package amd64
+package kern
 
 import (
 	"runtime"

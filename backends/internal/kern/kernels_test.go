@@ -1,6 +1,4 @@
-//go:build arm64 && !noasm
-
-package arm64
+package kern
 
 import (
 	"context"
@@ -8,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
@@ -15,15 +14,20 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-// kerAsmImpls returns the assembly tiers this machine can run (neon, with
-// its flag set whatever ONYX_CPU says).
-func kerAsmImpls(t *testing.T) []*gemmImpl {
-	if !hasASIMD {
-		t.Skip("no assembly tier on this CPU")
+// kerAsmImpls returns the ISAs to run the kernels on: the tiers this
+// machine can run, the AVX-512 tier in an emulator where it cannot, and Go
+// (whose routines the tiers without their own use).
+func kerAsmImpls(t *testing.T) []*ISA {
+	out := testISAs(t)
+	if g := emuImpl512(t); g != nil {
+		out = append(out, g)
 	}
-	gemmSetDuringTest(t, &useNEON, true)
-	return []*gemmImpl{gemmNEON}
+	return out
 }
+
+// emulated reports whether g runs its kernels in an emulator (which
+// allocates).
+func emulated(g *ISA) bool { return strings.HasSuffix(g.Name, "-emulated") }
 
 func kerRand(r *rand.Rand, shape ...int) *tensor.Tensor {
 	n, err := tensor.NumElements(shape)
@@ -102,7 +106,7 @@ func (c kerCase) node() *ir.Node {
 
 // run builds c's kernel with g's factory (f) and runs it, the output
 // inside NaN guards. It returns (nil, nil) if the factory declines.
-func (c kerCase) run(t *testing.T, g *gemmImpl, f func(*gemmImpl, *ops.Node) (ops.Kernel, error)) (*tensor.Tensor, error) {
+func (c kerCase) run(t *testing.T, g *ISA, f func(*ISA, *ops.Node) (ops.Kernel, error)) (*tensor.Tensor, error) {
 	t.Helper()
 	n := &ops.Node{Node: c.node(), Schema: ops.LookupSchema(c.domain, c.op, c.opset), Opset: c.opset, In: make([]ops.TypeShape, len(c.in))}
 	for i, x := range c.in {
@@ -143,7 +147,7 @@ func (c kerCase) run(t *testing.T, g *gemmImpl, f func(*gemmImpl, *ops.Node) (op
 	}
 	for i, v := range all {
 		if (i < guard || i >= len(all)-guard) && !math.IsNaN(float64(v)) {
-			t.Fatalf("%s on %s: wrote %g into the guard at %d", c, g.name, v, i-guard)
+			t.Fatalf("%s on %s: wrote %g into the guard at %d", c, g.Name, v, i-guard)
 		}
 	}
 	return outs[0], nil
@@ -151,7 +155,7 @@ func (c kerCase) run(t *testing.T, g *gemmImpl, f func(*gemmImpl, *ops.Node) (op
 
 // kerCheck runs c on every tier with f, all inputs constant and then only
 // those in consts, and compares with the generic backend.
-func kerCheck(t *testing.T, c kerCase, f func(*gemmImpl, *ops.Node) (ops.Kernel, error), wantDecline bool) {
+func kerCheck(t *testing.T, c kerCase, f func(*ISA, *ops.Node) (ops.Kernel, error), wantDecline bool) {
 	t.Helper()
 	want, err := ops.Eval(context.Background(), c.node(), c.opset, c.in, func(b string) bool { return b == "generic" })
 	if err != nil {
@@ -165,19 +169,19 @@ func kerCheck(t *testing.T, c kerCase, f func(*gemmImpl, *ops.Node) (ops.Kernel,
 		for _, cc := range []kerCase{c, c.withConsts(alt...)} {
 			got, err := cc.run(t, g, f)
 			if err != nil {
-				t.Errorf("%s on %s: %v", cc, g.name, err)
+				t.Errorf("%s on %s: %v", cc, g.Name, err)
 				continue
 			}
 			if got == nil {
 				if !wantDecline {
-					t.Errorf("%s on %s: declined", cc, g.name)
+					t.Errorf("%s on %s: declined", cc, g.Name)
 				}
 				continue
 			}
 			if wantDecline {
-				t.Errorf("%s on %s: accepted, want a decline", cc, g.name)
+				t.Errorf("%s on %s: accepted, want a decline", cc, g.Name)
 			}
-			kerCompare(t, fmt.Sprintf("%s on %s", cc, g.name), got, want[0])
+			kerCompare(t, fmt.Sprintf("%s on %s", cc, g.Name), got, want[0])
 		}
 	}
 }
@@ -207,13 +211,13 @@ func kerCompare(t *testing.T, what string, got, want *tensor.Tensor) {
 }
 
 // kerExpectErr runs c on every tier and expects an error wrapping target.
-func kerExpectErr(t *testing.T, c kerCase, f func(*gemmImpl, *ops.Node) (ops.Kernel, error), target error) {
+func kerExpectErr(t *testing.T, c kerCase, f func(*ISA, *ops.Node) (ops.Kernel, error), target error) {
 	t.Helper()
 	for _, g := range kerAsmImpls(t) {
 		for _, cc := range []kerCase{c, c.withConsts(0)} {
 			_, err := cc.run(t, g, f)
 			if !errors.Is(err, target) {
-				t.Errorf("%s on %s: error %v, want %v", cc, g.name, err, target)
+				t.Errorf("%s on %s: error %v, want %v", cc, g.Name, err, target)
 			}
 		}
 	}
@@ -279,7 +283,7 @@ func TestKerGemmErrors(t *testing.T) {
 			}
 			out := []*tensor.Tensor{nil}
 			if err := k.Run(&ops.ExecContext{Ctx: context.Background(), Threads: 1}, in, out); !errors.Is(err, ops.ErrShapeMismatch) {
-				t.Errorf("%s on %s: error %v, want a shape mismatch", name, g.name, err)
+				t.Errorf("%s on %s: error %v, want a shape mismatch", name, g.Name, err)
 			}
 		}
 	}
@@ -345,7 +349,7 @@ func TestKerConv1x1(t *testing.T) {
 	c := conv(x, kerRand(r, 3, 4, 1, 1), nil)
 	for _, g := range kerAsmImpls(t) {
 		if k, err := c.withConsts(0).run(t, g, kerNewConv1x1); k != nil || err != nil {
-			t.Errorf("non-constant weight on %s: %v, %v; want a decline", g.name, k, err)
+			t.Errorf("non-constant weight on %s: %v, %v; want a decline", g.Name, k, err)
 		}
 	}
 }
@@ -368,7 +372,7 @@ func TestKerConv1x1Errors(t *testing.T) {
 			{kerRand(r, 1, 4, 2, 2), w, kerRand(r, 4)}, // bias size
 		} {
 			if err := k.Run(ec, in, []*tensor.Tensor{nil}); !errors.Is(err, ops.ErrShapeMismatch) {
-				t.Errorf("%s: input %v bias %v: error %v, want a shape mismatch", g.name, in[0].Shape(), in[2].Shape(), err)
+				t.Errorf("%s: input %v bias %v: error %v, want a shape mismatch", g.Name, in[0].Shape(), in[2].Shape(), err)
 			}
 		}
 	}
@@ -377,9 +381,10 @@ func TestKerConv1x1Errors(t *testing.T) {
 // TestKerRegistered checks that the registry offers this package's kernels
 // first, by tier, and that allowing only generic turns them off.
 func TestKerRegistered(t *testing.T) {
-	if Tier() == "" {
+	if len(opsTiers) == 0 {
 		t.Skip("no tier in use")
 	}
+	tier := opsTiers[0]
 	r := rand.New(rand.NewPCG(21, 22))
 	x := kerRand(r, 1, 4, 3, 3)
 	w := kerRand(r, 5, 4, 1, 1)
@@ -393,8 +398,14 @@ func TestKerRegistered(t *testing.T) {
 			n.In = append(n.In, ops.Known(in))
 		}
 		_, backend, err := ops.SelectKernel(n, nil)
-		if err != nil || backend != Tier() {
-			t.Errorf("%s: backend %q (%v), want %q", c.op, backend, err, Tier())
+		if err != nil || backend != tier {
+			t.Errorf("%s: backend %q (%v), want %q", c.op, backend, err, tier)
+		}
+		if len(opsTiers) > 1 {
+			_, backend, _ = ops.SelectKernel(n, func(b string) bool { return b != tier })
+			if backend != opsTiers[1] {
+				t.Errorf("%s without %s: backend %q, want %s", c.op, tier, backend, opsTiers[1])
+			}
 		}
 		_, backend, _ = ops.SelectKernel(n, func(b string) bool { return b == "generic" })
 		if backend != "generic" {
@@ -408,9 +419,12 @@ func TestKerRegistered(t *testing.T) {
 func TestKerNoAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, g := range kerAsmImpls(t) {
+		if emulated(g) {
+			continue // emulated
+		}
 		for _, c := range []struct {
 			kc  kerCase
-			f   func(*gemmImpl, *ops.Node) (ops.Kernel, error)
+			f   func(*ISA, *ops.Node) (ops.Kernel, error)
 			out []int
 		}{
 			{kerCase{op: "Gemm", opset: 13, in: []*tensor.Tensor{kerRand(r, 7, 30), kerRand(r, 30, 45), kerRand(r, 45)}}, kerNewGemm, []int{7, 45}},
@@ -434,7 +448,7 @@ func TestKerNoAllocs(t *testing.T) {
 			}
 			run()
 			if a := testing.AllocsPerRun(20, run); a != 0 {
-				t.Errorf("%s on %s: %v allocations per Run", c.kc.op, g.name, a)
+				t.Errorf("%s on %s: %v allocations per Run", c.kc.op, g.Name, a)
 			}
 		}
 	}
@@ -498,7 +512,7 @@ func TestKerFusedConv1x1(t *testing.T) {
 			In: []ops.TypeShape{ops.Known(x), ops.Known(kerRand(r, 3, 4, 1, 1))}, Out: []ops.TypeShape{{DType: tensor.Float32}}}
 		n.Attrs = []*ir.Attribute{kerAttrString("activation", "Gelu")}
 		if k, err := kerNewFusedConv1x1(g, n); k != nil || err != nil {
-			t.Errorf("unknown activation on %s: %v, %v; want a decline", g.name, k, err)
+			t.Errorf("unknown activation on %s: %v, %v; want a decline", g.Name, k, err)
 		}
 		// A residual of another shape is an error at run time.
 		w := kerRand(r, 3, 4, 1, 1)
@@ -508,12 +522,12 @@ func TestKerFusedConv1x1(t *testing.T) {
 			ops.Known(w), {Absent: true}, {DType: tensor.Float32, Shape: ir.Shape{ir.UnknownDim, ir.UnknownDim, ir.UnknownDim, ir.UnknownDim}}}
 		k, err := kerNewFusedConv1x1(g, n)
 		if err != nil || k == nil {
-			t.Fatalf("%s: factory: %v %v", g.name, k, err)
+			t.Fatalf("%s: factory: %v %v", g.Name, k, err)
 		}
 		err = k.Run(&ops.ExecContext{Ctx: context.Background(), Threads: 1},
 			[]*tensor.Tensor{x, w, nil, kerRand(r, 1, 3, 6, 5)}, []*tensor.Tensor{nil})
 		if !errors.Is(err, ops.ErrShapeMismatch) {
-			t.Errorf("%s: residual of the wrong shape: %v", g.name, err)
+			t.Errorf("%s: residual of the wrong shape: %v", g.Name, err)
 		}
 	}
 }

@@ -1,13 +1,13 @@
-//go:build amd64 && !noasm
+//go:build amd64
 
-package amd64
+package kern
 
 // An interpreter for the assembled AVX-512 kernels, so that machines
 // without AVX-512 test them too: it reads objdump's Intel-syntax
 // disassembly of this test binary and runs the kernels instruction by
 // instruction (only the instructions they use, with Intel's semantics), on
 // the real Go memory the driver hands them, restricted to the regions
-// gemmArgs allows (any other access fails the test). The whole driver then
+// GemmArgs allows (any other access fails the test). The whole driver then
 // runs over it, as it does over the real kernels.
 
 import (
@@ -166,17 +166,12 @@ func emuSplitArgs(s string) []string {
 	return out
 }
 
-// emuKernels512 are the kernels by row count (go test strips the symbol
-// table, so emuLoad finds them through their Go func values).
-var emuKernels512 = []func(*gemmArgs){nil,
-	gemmF32AVX512_1x32, gemmF32AVX512_2x32, gemmF32AVX512_3x32, gemmF32AVX512_4x32,
-	gemmF32AVX512_5x32, gemmF32AVX512_6x32, gemmF32AVX512_7x32, gemmF32AVX512_8x32,
-	gemmF32AVX512_9x32, gemmF32AVX512_10x32, gemmF32AVX512_11x32, gemmF32AVX512_12x32}
-
-// emuLoad disassembles the AVX-512 kernels of this test binary and returns
-// them by row count. A kernel's Go func value is an ABI wrapper that calls
+// emuLoad disassembles the AVX-512 kernels of this test binary (the Gemm
+// of the avx512 ISA backends/amd64 declares) and returns them by row
+// count (go test strips the symbol table, so emuLoad finds them through
+// their Go func values). A kernel's Go func value is an ABI wrapper that calls
 // the assembly; the assembly runs to its only RET.
-func emuLoad(t *testing.T) map[int][]emuInsn {
+func emuLoad(t *testing.T, emuKernels512 []func(*GemmArgs)) map[int][]emuInsn {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Skip("no executable path:", err)
@@ -286,7 +281,7 @@ func (c *emuCPU) mem(addr uint64, n int, write bool) []byte {
 			return unsafe.Slice((*byte)(unsafe.Add(r.base, uintptr(addr)-r.start)), n)
 		}
 	}
-	c.fail("access of %d bytes at %#x outside every region gemmArgs allows", n, addr)
+	c.fail("access of %d bytes at %#x outside every region GemmArgs allows", n, addr)
 	return make([]byte, n)
 }
 
@@ -510,11 +505,11 @@ func (c *emuCPU) run(code []emuInsn, retAddr uint64) {
 	}
 }
 
-// emuKernel returns a kernel function that interprets funcs on the
-// memory regions gemmArgs allows for a strip of r rows.
-func emuKernel(t *testing.T, funcs map[int][]emuInsn) func(r int, p *gemmArgs) {
+// emuKernel returns a kernel function that interprets funcs[r] on the
+// memory regions GemmArgs allows for a strip of r rows.
+func emuKernel(t *testing.T, funcs map[int][]emuInsn, r int) func(p *GemmArgs) {
 	const mr, nr = 12, 32
-	return func(r int, p *gemmArgs) {
+	return func(p *GemmArgs) {
 		t.Helper()
 		var stack [8]uint64
 		c := &emuCPU{t: t, mxcsr: 0x1f80}
@@ -565,9 +560,13 @@ var (
 // emuImpl512 returns the avx512 implementation with its kernels emulated,
 // or nil (the reason in emuSkip) on a CPU with AVX-512 (the tests run the
 // real kernels there), with -short, or without objdump.
-func emuImpl512(t *testing.T) *gemmImpl {
+func emuImpl512(t *testing.T) *ISA {
+	real := declared("avx512")
 	switch {
-	case hasAVX512:
+	case real == nil:
+		emuSkip = "no avx512 ISA declared (not amd64, or -tags noasm)"
+		return nil
+	case real.Ready():
 		emuSkip = "this CPU runs the AVX-512 kernels itself"
 		return nil
 	case testing.Short():
@@ -577,7 +576,7 @@ func emuImpl512(t *testing.T) *gemmImpl {
 	emuOnce.Do(func() {
 		ok := false
 		t.Run("load-avx512-kernels", func(t *testing.T) {
-			emuFuncs = emuLoad(t)
+			emuFuncs = emuLoad(t, real.Gemm)
 			ok = !t.Skipped()
 		})
 		if !ok {
@@ -587,8 +586,13 @@ func emuImpl512(t *testing.T) *gemmImpl {
 	if emuFuncs == nil {
 		return nil
 	}
-	return &gemmImpl{name: "avx512-emulated", mr: gemmAVX512.mr, nr: gemmAVX512.nr, kc: gemmAVX512.kc,
-		mc: gemmAVX512.mc, nc: gemmAVX512.nc, ready: func() bool { return true }, kernel: emuKernel(t, emuFuncs)}
+	g := &ISA{Name: "avx512-emulated", MR: real.MR, NR: real.NR, KC: real.KC, MC: real.MC, NC: real.NC,
+		Ready: func() bool { return true }, Gemm: make([]func(*GemmArgs), real.MR+1), GemmTails: true}
+	for r := 1; r <= real.MR; r++ {
+		g.Gemm[r] = emuKernel(t, emuFuncs, r)
+	}
+	g.fill()
+	return g
 }
 
 // TestGemmAVX512Emulated runs the driver over the emulated AVX-512 kernels
@@ -606,7 +610,7 @@ func TestGemmAVX512Emulated(t *testing.T) {
 		gemmRun(t, r, g, gemmCase{m: 1 + r.IntN(14), n: d, k: r.IntN(12), ep: plain})
 		gemmRun(t, r, g, gemmCase{m: 1 + r.IntN(14), n: 1 + r.IntN(40), k: d - 1, ep: plain})
 	}
-	for m := 1; m <= g.mr+1; m++ {
+	for m := 1; m <= g.MR+1; m++ {
 		for _, n := range []int{1, 15, 16, 17, 31, 32, 33, 64, 65} {
 			gemmRun(t, r, g, gemmCase{m: m, n: n, k: 1 + (m+n)%6, ep: plain})
 		}
@@ -626,6 +630,6 @@ func TestGemmAVX512Emulated(t *testing.T) {
 			gemmRun(t, r, g, gemmCase{m: 13, n: 45, k: 9, transA: ta, transB: tb, ep: plain})
 		}
 	}
-	gemmRun(t, r, g, gemmCase{m: g.mc + 5, n: 70, k: g.kc + 7, ep: Epilogue{Alpha: 1, Beta: 1, Act: ActRelu}})
-	gemmRun(t, r, g, gemmCase{m: 3, n: g.nc + 40, k: 5, ep: plain})
+	gemmRun(t, r, g, gemmCase{m: g.MC + 5, n: 70, k: g.KC + 7, ep: Epilogue{Alpha: 1, Beta: 1, Act: ActRelu}})
+	gemmRun(t, r, g, gemmCase{m: 3, n: g.NC + 40, k: 5, ep: plain})
 }

@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 // The pixel-major variant of the implicit-GEMM convolution, for outputs of
 // few pixels (7x7 in ResNet's last stage): there the channel-major GEMM
@@ -93,7 +91,7 @@ var convPixRunPool = sync.Pool{New: func() any {
 // runPixelMajor computes group grp of the current image of io.
 func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, r *convPixRun) {
 	g := k.g
-	mr := g.mr
+	mr := g.MR
 	plane := io.hp * io.wp
 	src := io.src[grp*k.cg*plane : (grp+1)*k.cg*plane]
 	strips := (io.ohw + mr - 1) / mr
@@ -110,8 +108,10 @@ func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, r *
 		t.lanes = make([]convLanes, need)
 	}
 	groups, subs, subStride := convLaneSetupT(t.lanes, io.ohw, mr, io.ow, k.sh, k.sw, io.wp, int(r0dOff(io)), len(src))
-	pk := convPackArgs{kb: k.kdim, groups: groups, subs: subs, rowStride: mr * 4, panelStride: k.kdim * mr * 4, subStride: subStride}
-	convPack(&pk, src, io.dOff, t.lanes[:groups], r.aBuf)
+	ctx := getCtx()
+	ctx.pack = ConvPackArgs{kb: k.kdim, groups: groups, subs: subs, rowStride: mr * 4, panelStride: k.kdim * mr * 4, subStride: subStride}
+	g.convPack(&ctx.pack, src, io.dOff, t.lanes[:groups], r.aBuf)
+	putCtx(ctx)
 
 	r.cBuf = convGrow(r.cBuf, io.ohw*k.mg)
 	r.k, r.io, r.grp, r.cT = k, io, grp, r.cBuf
@@ -120,8 +120,8 @@ func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, r *
 	if ec != nil && ec.Pool != nil && ec.Threads > 1 {
 		flops := 2 * io.ohw * k.mg * k.kdim
 		if want := min(flops/convMinChunkFlops, 4*ec.Threads); want > 1 {
-			panels := (k.mg + g.nr - 1) / g.nr
-			r.cols = (panels + want - 1) / want * g.nr
+			panels := (k.mg + g.NR - 1) / g.NR
+			r.cols = (panels + want - 1) / want * g.NR
 			r.chunks = (k.mg + r.cols - 1) / r.cols
 		}
 	}
@@ -159,12 +159,12 @@ func (r *convPixRun) chunk(i int) {
 	if io.z != nil {
 		z = io.z[base:]
 	}
-	convUntranspose(io.y[base:], r.cT, z, io.ohw, k.mg, c0, c1, &k.ep)
+	g.convUntranspose(io.y[base:], r.cT, z, io.ohw, k.mg, c0, c1, &k.ep)
 }
 
-// convTrArgs is what convTransposeF32AVX2 reads (layout checked by
-// TestConvPackLayout).
-type convTrArgs struct {
+// ConvTrArgs is what ISA.ConvTranspose reads (layout checked by
+// the Test*Layout tests).
+type ConvTrArgs struct {
 	src, dst, res *float32
 	lds, ldd      int // row strides in bytes
 	rows, cols    int // output channels, pixels: multiples of 8
@@ -172,19 +172,45 @@ type convTrArgs struct {
 	lo, hi        float32
 }
 
-// convTransposeF32AVX2 writes a pixel-major block channel-major, with the
-// residual and the clamp: see the loop in conv_pack_amd64.s.
-// Requires: AVX, AVX2
+// convTransposeGo writes the pixel-major block src (cols pixels x rows
+// channels, rows of lds bytes) channel-major into dst (rows of ldd bytes),
+// with the residual and the clamp (ISA.ConvTranspose):
 //
-//go:noescape
-func convTransposeF32AVX2(args *convTrArgs)
+//	for c := range rows {
+//		for p := range cols {
+//			v := src[p][c]
+//			if flags&winFlagRes != 0 { v += res[c][p] }
+//			if flags&winFlagClamp != 0 { v = min(max(v, lo), hi) } // NaN stays NaN
+//			dst[c][p] = v
+//		}
+//	}
+//
+// rows and cols are multiples of 8; res has dst's layout.
+func convTransposeGo(a *ConvTrArgs) {
+	for c := range a.rows {
+		for p := range a.cols {
+			v := *f32At(a.src, p*a.lds+4*c)
+			o := c*a.ldd + 4*p
+			if a.flags&winFlagRes != 0 {
+				v += *f32At(a.res, o)
+			}
+			if a.flags&winFlagClamp != 0 && v == v {
+				v = min(max(v, a.lo), a.hi)
+			}
+			*f32At(a.dst, o) = v
+		}
+	}
+}
 
 // convUntranspose writes output channels [c0, c1) of the pixel-major cT
 // (ohw x ldc) channel-major into y (rows of ohw), adding z (y's layout, or
-// nil) and applying ep's activation: 8x8 blocks in assembly, the edges in
-// Go.
-func convUntranspose(y, cT, z []float32, ohw, ldc, c0, c1 int, ep *Epilogue) {
-	var a convTrArgs
+// nil) and applying ep's activation: 8x8 blocks with g's routine, the
+// edges in Go.
+func (g *ISA) convUntranspose(y, cT, z []float32, ohw, ldc, c0, c1 int, ep *Epilogue) {
+	ctx := getCtx()
+	defer putCtx(ctx)
+	a := &ctx.tr
+	*a = ConvTrArgs{}
 	a.lds, a.ldd = ldc*4, ohw*4
 	a.rows, a.cols = (c1-c0)/8*8, ohw/8*8
 	if z != nil {
@@ -208,7 +234,7 @@ func convUntranspose(y, cT, z []float32, ohw, ldc, c0, c1 int, ep *Epilogue) {
 		if z != nil {
 			gemmRaceRead(z[c0*ohw : (c0+a.rows)*ohw])
 		}
-		convTransposeF32AVX2(&a)
+		g.ConvTranspose(a)
 	}
 	// The edges: channels past the last multiple of 8, then pixels.
 	edge := func(co, p0 int) {
@@ -232,6 +258,6 @@ func convUntranspose(y, cT, z []float32, ohw, ldc, c0, c1 int, ep *Epilogue) {
 		}
 	}
 	if ep.Act != ActNone && ep.Act != ActRelu && ep.Act != ActClip {
-		elemActivate(y[c0*ohw:c1*ohw], ep)
+		g.activate(y[c0*ohw:c1*ohw], ep)
 	}
 }

@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 // 2-D convolution (Conv and ai.onyx:FusedConv) as an implicit GEMM on the
 // SGEMM micro-kernels, without a materialised im2col.
@@ -9,7 +7,7 @@ package amd64
 // OH*OW) with K = Cin/g*KH*KW: the weights are packed once, at kernel
 // build, as the GEMM's A operand; B is never stored whole: for a tile of
 // output pixels (a few hundred columns) and a block of K, the packer
-// (conv_pack_amd64.s) copies the taps straight from the input into the
+// (ISA.ConvPack) copies the taps straight from the input into the
 // micro-kernel's panel layout, and every strip of W runs over the tile
 // while it is in L2. Padding is handled by a zero-bordered copy of the
 // input (one pass per image), so that every tap the packer reads exists.
@@ -19,16 +17,16 @@ package amd64
 //
 // The factory picks, per node, with the input shape known at build:
 //   - Winograd F(2x2, 3x3) for 3x3 stride-1 single-group convs where it
-//     saves enough work (conv_wino_amd64.go);
+//     saves enough work (conv_wino.go);
 //   - the pixel-major GEMM (pixels x Cout) for outputs of few pixels, where
 //     the channel-major one would waste its last panel
-//     (conv_pixmajor_amd64.go);
+//     (conv_pixmajor.go);
 //   - the depthwise kernel for one input and one output channel per group
-//     (dw_amd64.go);
+//     (dw.go);
 //   - this channel-major implicit GEMM otherwise.
 //
 // It declines 1x1 stride-1 unpadded single-group convs (plain GEMMs:
-// kerConv1x1 in kernels_amd64.go) but those of few pixels, and anything
+// kerConv1x1 in kernels.go) but those of few pixels, and anything
 // that is not a float32 2-D convolution with constant weights. Every kernel runs on any input shape
 // at run time; the choice only affects speed. With several threads, a Run
 // is cut into chunks (column tiles and output-channel parts, planes, tile
@@ -42,20 +40,6 @@ import (
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
-
-func init() {
-	// Registered before kernels_amd64.go's (file order), with Since 1 so
-	// that the (backend, since) key differs from the 1x1 kernel's.
-	for _, g := range []*gemmImpl{gemmAVX512, gemmAVX2} {
-		if !g.ready() {
-			continue
-		}
-		ops.RegisterKernel(ops.KernelDef{Op: "Conv", Backend: g.name, Priority: ops.PriorityArch, Since: 1,
-			New: func(n *ops.Node) (ops.Kernel, error) { return convNew(g, n, false) }})
-		ops.RegisterKernel(ops.KernelDef{Domain: ops.OnyxDomain, Op: "FusedConv", Backend: g.name, Priority: ops.PriorityArch, Since: 1,
-			New: func(n *ops.Node) (ops.Kernel, error) { return convNew(g, n, true) }})
-	}
-}
 
 // Tiling of the implicit GEMM (see BenchmarkConv): a B tile of at most
 // convTileBytes (kb x nb floats) stays in L2 while every strip of the
@@ -81,7 +65,7 @@ type convNode struct {
 
 // convParse reads a Conv or FusedConv node: ok is false when the node is
 // not a float32 2-D convolution with constant weights whose attributes the
-// amd64 kernels take (the generic kernel then reports any error).
+// kernels take (the generic kernel then reports any error).
 func convParse(n *ops.Node, fused bool) (c *convNode, w *tensor.Tensor, ok bool) {
 	c = &convNode{}
 	base := n
@@ -183,48 +167,48 @@ const (
 )
 
 // convNew builds the kernel of a Conv (fused false) or FusedConv node.
-func convNew(g *gemmImpl, n *ops.Node, fused bool) (ops.Kernel, error) {
+func convNew(g *ISA, n *ops.Node, fused bool) (ops.Kernel, error) {
 	c, w, ok := convParse(n, fused)
 	if !ok {
 		return nil, nil
 	}
 	switch {
 	case c.isDepthwise():
-		if k := dwNew(c, w); k != nil {
+		if k := dwNew(g, c, w); k != nil {
 			return k, nil
 		}
 		return nil, nil
 	case c.isPointwise():
-		// A plain GEMM per image (kerConv1x1 in kernels_amd64.go), but
+		// A plain GEMM per image (kerConv1x1 in kernels.go), but
 		// for few pixels, where the pixel-major GEMM uses its tiles
 		// better: 23% faster on mobilenet_v2's 7x7 960->160 pointwise
 		// conv, 26% on 320->1280 (BenchmarkConv, interleaved runs).
-		if dims, ok := n.In[0].ConcreteShape(); !ok || len(dims) != 4 || !convPixelMajorBetter(dims[2]*dims[3], g.mr, g.nr) {
+		if dims, ok := n.In[0].ConcreteShape(); !ok || len(dims) != 4 || !convPixelMajorBetter(dims[2]*dims[3], g.MR, g.NR) {
 			return nil, nil
 		}
 	}
 	wd := tensor.Data[float32](w)
 	if c.isWinograd() {
-		// Winograd where it saves enough work (conv_wino_amd64.go).
+		// Winograd where it saves enough work (conv_wino.go).
 		if dims, ok := n.In[0].ConcreteShape(); ok && len(dims) == 4 {
-			if io, err := c.convShape(dims); err == nil && winoSuits(io.oh, io.ow, c.cg, c.m, g.nr) != (convForceWino == convWinoFlip) {
+			if io, err := c.convShape(dims); err == nil && winoSuits(io.oh, io.ow, c.cg, c.m, g.NR) != (convForceWino == convWinoFlip) {
 				return winoNew(g, c, wd), nil
 			}
 		}
 	}
 	k := &convKernel{convNode: c, g: g, kdim: c.cg * c.kh * c.kw, mg: c.m / c.group}
 	for grp := range c.group {
-		k.pa = append(k.pa, g.packA(k.mg, k.kdim, wd[grp*k.mg*k.kdim:], k.kdim, false))
+		k.pa = append(k.pa, g.PackA(k.mg, k.kdim, wd[grp*k.mg*k.kdim:], k.kdim, false))
 	}
 	k.ep = Epilogue{Alpha: 1}
 	c.act.apply(&k.ep)
-	// Few output pixels: the pixel-major GEMM (conv_pixmajor_amd64.go),
+	// Few output pixels: the pixel-major GEMM (conv_pixmajor.go),
 	// with W^T packed instead.
 	if dims, ok := n.In[0].ConcreteShape(); ok && len(dims) == 4 {
-		if io, err := c.convShape(dims); err == nil && convPixelMajorBetter(io.ohw, g.mr, g.nr) != (convForceLayout == convLayoutFlip) {
+		if io, err := c.convShape(dims); err == nil && convPixelMajorBetter(io.ohw, g.MR, g.NR) != (convForceLayout == convLayoutFlip) {
 			k.pa = nil
 			for grp := range c.group {
-				k.pbT = append(k.pbT, g.packB(k.kdim, k.mg, wd[grp*k.mg*k.kdim:], k.kdim, true))
+				k.pbT = append(k.pbT, g.PackB(k.kdim, k.mg, wd[grp*k.mg*k.kdim:], k.kdim, true))
 			}
 		}
 	}
@@ -234,7 +218,7 @@ func convNew(g *gemmImpl, n *ops.Node, fused bool) (ops.Kernel, error) {
 // convKernel is the implicit-GEMM convolution.
 type convKernel struct {
 	*convNode
-	g    *gemmImpl
+	g    *ISA
 	kdim int        // K = cg*kh*kw
 	mg   int        // output channels per group
 	pa   []*PackedA // per group: its mg x K weights
@@ -343,7 +327,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	padded := io.hp != io.h || io.wp != io.w
 	plane := io.hp * io.wp
 	if io.c > (1<<31-1)/plane || io.c*plane > (1<<31-1)-64 {
-		return fmt.Errorf("%w: Conv input %v too large for the %s kernel (offsets are 32-bit)", ops.ErrShapeMismatch, in[0].Shape(), k.g.name)
+		return fmt.Errorf("%w: Conv input %v too large for the %s kernel (offsets are 32-bit)", ops.ErrShapeMismatch, in[0].Shape(), k.g.Name)
 	}
 	r := convRunPool.Get().(*convRun)
 	defer convRunPool.Put(r)
@@ -397,7 +381,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 // tiling chooses the column tile, the K block and, for several threads,
 // how the work of an image is cut into chunks.
 func (k *convKernel) tiling(io *convIO, ec *ops.ExecContext) {
-	nr, mr := k.g.nr, k.g.mr
+	nr, mr := k.g.NR, k.g.MR
 	io.kc = k.kdim
 	if blocks := (k.kdim + convMaxKC - 1) / convMaxKC; blocks > 1 {
 		io.kc = (k.kdim + blocks - 1) / blocks
@@ -447,7 +431,7 @@ func (r *convRun) chunk(i int) {
 	m1 := min(m0+io.partRows, k.mg)
 
 	g := k.g
-	nr, mr := g.nr, g.mr
+	nr, mr := g.NR, g.MR
 	panels := (nb + nr - 1) / nr
 	t, _ := convTilePool.Get().(*convTile)
 	if t == nil {
@@ -466,15 +450,15 @@ func (r *convRun) chunk(i int) {
 
 	ep := &k.ep
 	kernelAct := ep.Act == ActRelu || ep.Act == ActClip
-	var args gemmArgs
+	ctx := getCtx()
+	defer putCtx(ctx)
+	args := &ctx.args
+	*args = GemmArgs{}
 	args.alpha, args.beta = 1, 1
 	args.n = nb
 	args.ldc = io.ohw * 4
 	args.ldRes = io.ohw * 4
 	args.bRow = nr * 4
-	if rem := nb % nr; rem != 0 && nr == 16 {
-		args.mask = &gemmAVX2Masks[16-rem]
-	}
 	switch ep.Act {
 	case ActRelu:
 		args.lo, args.hi = 0, convInf
@@ -486,8 +470,8 @@ func (r *convRun) chunk(i int) {
 	for p0 := 0; p0 < k.kdim; p0 += io.kc {
 		kb := min(io.kc, k.kdim-p0)
 		first, last := p0 == 0, p0+kb >= k.kdim
-		pk := convPackArgs{kb: kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: kb * nr * 4, subStride: 32}
-		convPack(&pk, src, r.dOff[p0:p0+kb], t.lanes[:groups], t.b)
+		ctx.pack = ConvPackArgs{kb: kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: kb * nr * 4, subStride: 32}
+		g.convPack(&ctx.pack, src, r.dOff[p0:p0+kb], t.lanes[:groups], t.b)
 		args.k = kb
 		args.b = &t.b[0]
 		args.bPanel = kb * nr * 4
@@ -516,11 +500,11 @@ func (r *convRun) chunk(i int) {
 			if io.z != nil {
 				args.res = &io.z[off]
 			}
-			g.call(rows, &args)
+			g.call(rows, ctx)
 			if last && !kernelAct && ep.Act != ActNone {
 				for q := range rows {
 					o := off + q*io.ohw
-					elemActivate(io.y[o:o+nb], ep)
+					g.activate(io.y[o:o+nb], ep)
 				}
 			}
 		}

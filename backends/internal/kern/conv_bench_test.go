@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 import (
 	"context"
@@ -57,9 +55,9 @@ func BenchmarkConv(b *testing.B) {
 		oh := (s.hw+2*s.pad-s.k)/s.s + 1
 		flops := 2 * float64(s.cout) * float64(s.cin/s.grp*s.k*s.k) * float64(oh*oh)
 		backends := []string{"generic"}
-		for _, g := range gemmTestImpls(b) {
-			if g != gemmGo {
-				backends = append(backends, g.name)
+		for _, g := range testISAs(b) {
+			if g != Go {
+				backends = append(backends, g.Name)
 			}
 		}
 		for _, be := range backends {
@@ -120,7 +118,8 @@ func (p convBenchPool) For(n int, fn func(int)) {
 
 var _ = ir.AttrInt
 
-// BenchmarkPool runs the pool kernels of the zoo models, amd64 and generic.
+// BenchmarkPool runs the pool kernels of the zoo models, each tier's and
+// generic.
 func BenchmarkPool(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, s := range []struct {
@@ -137,7 +136,11 @@ func BenchmarkPool(b *testing.B) {
 			kerAttrInts("pads", 1, 1, 1, 1))},
 		{"squeezenet/gap", poolCase("GlobalAveragePool", 1, kerRand(r, 1, 1000, 13, 13))},
 	} {
-		for _, be := range []string{"generic", Tier()} {
+		backends := []string{"generic"}
+		for _, g := range ISAs() {
+			backends = append(backends, g.Name)
+		}
+		for _, be := range backends {
 			b.Run(s.name+"/"+be, func(b *testing.B) {
 				n, err := s.c.build(true)
 				if err != nil {
@@ -173,21 +176,24 @@ func BenchmarkConvPack(b *testing.B) {
 		{"contig/56", 56, 1, 1, 58, 576}, {"contig/14", 14, 1, 1, 16, 576},
 		{"even/112", 112, 2, 2, 230, 147}, {"even/111", 111, 2, 2, 225, 27}, {"gather/7", 7, 1, 1, 9, 576},
 	} {
-		b.Run(s.name, func(b *testing.B) {
-			const nr, nb = 16, 256
-			src := gemmRandSlice(r, 8*s.wp*s.wp+64)
-			dOff := make([]int32, s.kb)
-			for p := range dOff {
-				dOff[p] = int32(p / 9 * s.wp * s.wp / 8)
-			}
-			lanes := make([]convLanes, nb/8)
-			groups := convLaneSetup(lanes, 0, nb, nr, s.ow, s.sh, s.sw, s.wp, int(dOff[s.kb-1]), len(src))
-			dst := make([]float32, nb*s.kb)
-			args := convPackArgs{kb: s.kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: s.kb * nr * 4, subStride: 32}
-			for b.Loop() {
-				convPack(&args, src, dOff, lanes, dst)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nb*s.kb), "ns/value")
-		})
+		for _, g := range testISAs(b) {
+			b.Run(g.Name+"/"+s.name, func(b *testing.B) {
+				const nb = 256
+				nr := g.NR
+				src := gemmRandSlice(r, 8*s.wp*s.wp+64)
+				dOff := make([]int32, s.kb)
+				for p := range dOff {
+					dOff[p] = int32(p / 9 * s.wp * s.wp / 8)
+				}
+				lanes := make([]convLanes, nb/8)
+				groups := convLaneSetup(lanes, 0, nb, nr, s.ow, s.sh, s.sw, s.wp, int(dOff[s.kb-1]), len(src))
+				dst := make([]float32, nb*s.kb)
+				args := ConvPackArgs{kb: s.kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: s.kb * nr * 4, subStride: 32}
+				for b.Loop() {
+					g.convPack(&args, src, dOff, lanes, dst)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nb*s.kb), "ns/value")
+			})
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package amd64_test
+package kern_test
 
 import (
 	"context"
@@ -9,25 +9,36 @@ import (
 	"time"
 
 	"github.com/onyxml/onyx/backends/amd64"
+	"github.com/onyxml/onyx/backends/arm64"
 	"github.com/onyxml/onyx/runtime"
 	"github.com/onyxml/onyx/tensor"
 	"github.com/onyxml/onyx/testcase"
 )
 
+// archTier returns the best tier of the architecture package of this
+// GOARCH in use, and the CPU features it reports.
+func archTier() (string, []string) {
+	if t := amd64.Tier(); t != "" {
+		return t, amd64.Features()
+	}
+	return arm64.Tier(), arm64.Features()
+}
+
 // TestZooAgainstGeneric runs every test case under $ONYX_MODEL_ZOO twice,
-// with this package's kernels (the best tier) and with the generic backend
-// only, and checks that both pass the case's own data and agree within
-// 1e-4.
+// with the architecture's kernels (the best tier) and with the generic
+// backend only, and checks that both pass the case's own data (atol 1e-4,
+// rtol 1e-3) and agree within 1e-4. With -short (under an emulator, say)
+// only the tier's session runs, against the case's data.
 func TestZooAgainstGeneric(t *testing.T) {
 	zoo := os.Getenv("ONYX_MODEL_ZOO")
 	if zoo == "" {
 		t.Skip("ONYX_MODEL_ZOO is not set: set it to a folder of test cases (such as ../shared/models)")
 	}
-	tier := amd64.Tier()
+	tier, features := archTier()
 	if tier == "" {
-		t.Skip("no amd64 tier in use")
+		t.Skip("no amd64 or arm64 tier in use")
 	}
-	t.Logf("tier %s, CPU features %v", tier, amd64.Features())
+	t.Logf("tier %s, CPU features %v", tier, features)
 	dirs, _ := filepath.Glob(filepath.Join(zoo, "*", "model.onnx"))
 	if len(dirs) == 0 {
 		t.Fatalf("ONYX_MODEL_ZOO=%s holds no */model.onnx", zoo)
@@ -71,6 +82,15 @@ func TestZooAgainstGeneric(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				for i, o := range fast.Outputs() {
+					if _, err := testcase.Compare(got[o.Name], ds.Outputs[i], testcase.Tolerance{Atol: 1e-4, Rtol: 1e-3}); err != nil {
+						t.Errorf("%s: output %q against the case's data: %v", ds.Name, o.Name, err)
+					}
+				}
+				if testing.Short() {
+					t.Logf("%s: %s kernels %v; run %v", ds.Name, tier, used, tFast)
+					continue
+				}
 				t0 = time.Now()
 				ref, err := slow.Run(context.Background(), feed)
 				tSlow := time.Since(t0)
@@ -78,10 +98,7 @@ func TestZooAgainstGeneric(t *testing.T) {
 					t.Fatal(err)
 				}
 				var worst float64
-				for i, o := range fast.Outputs() {
-					if _, err := testcase.Compare(got[o.Name], ds.Outputs[i], testcase.Tolerance{Atol: 1e-4, Rtol: 1e-3}); err != nil {
-						t.Errorf("%s: output %q against the case's data: %v", ds.Name, o.Name, err)
-					}
+				for _, o := range fast.Outputs() {
 					g, err1 := got[o.Name].Float64s()
 					r, err2 := ref[o.Name].Float64s()
 					if err1 != nil || err2 != nil || len(g) != len(r) {
@@ -101,16 +118,17 @@ func TestZooAgainstGeneric(t *testing.T) {
 }
 
 // TestOfficialNodeCases runs the ONNX backend node tests of the operators
-// this package implements (Debian's libonnx-testdata, when installed) with
-// only this package's tier and generic allowed, and checks that they pass.
+// kern implements (Debian's libonnx-testdata, when installed) with only the
+// architecture's tier and generic allowed, and checks that they pass.
 func TestOfficialNodeCases(t *testing.T) {
-	tier := amd64.Tier()
+	tier, _ := archTier()
 	if tier == "" {
-		t.Skip("no amd64 tier in use")
+		t.Skip("no amd64 or arm64 tier in use")
 	}
 	const root = "/usr/share/libonnx-testdata/data/node"
 	var dirs []string
-	for _, pat := range []string{"test_gemm*", "test_matmul*", "test_conv*", "test_basic_conv*"} {
+	for _, pat := range []string{"test_gemm*", "test_matmul*", "test_conv*", "test_basic_conv*",
+		"test_maxpool*", "test_averagepool*", "test_globalaveragepool*"} {
 		d, _ := filepath.Glob(filepath.Join(root, pat))
 		dirs = append(dirs, d...)
 	}

@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 // The Gemm, MatMul and 1x1 Conv kernels on the SGEMM. Each factory declines
 // (nil, nil) what it does not handle, so that the generic kernel runs.
@@ -12,26 +10,27 @@ import (
 	"github.com/onyxml/onyx/tensor"
 )
 
-func init() {
-	// Both tiers register when the CPU has them, the better first, so that
-	// ONYX_CPU and runtime.WithBackends can choose avx2 on an AVX-512
-	// machine.
-	for _, g := range []*gemmImpl{gemmAVX512, gemmAVX2} {
-		if !g.ready() {
-			continue
-		}
-		reg := func(domain, op string, since int64, f func(*gemmImpl, *ops.Node) (ops.Kernel, error)) {
-			ops.RegisterKernel(ops.KernelDef{Domain: domain, Op: op, Backend: g.name, Priority: ops.PriorityArch, Since: since,
-				New: func(n *ops.Node) (ops.Kernel, error) { return f(g, n) }})
-		}
-		reg("", "Gemm", 7, kerNewGemm)
-		reg("", "MatMul", 0, kerNewMatMul)
-		reg("", "Conv", 0, kerNewConv1x1)
-		// The runtime's fused nodes: the activation and the residual go
-		// into the GEMM epilogue.
-		reg(ops.OnyxDomain, "FusedGemm", 0, kerNewFusedGemm)
-		reg(ops.OnyxDomain, "FusedConv", 0, kerNewFusedConv1x1)
+// registerOps registers with ops the kernels built on g.
+func registerOps(g *ISA) {
+	reg := func(domain, op string, since int64, f func(*ISA, *ops.Node) (ops.Kernel, error)) {
+		ops.RegisterKernel(ops.KernelDef{Domain: domain, Op: op, Backend: g.Name, Priority: ops.PriorityArch, Since: since,
+			New: func(n *ops.Node) (ops.Kernel, error) { return f(g, n) }})
 	}
+	// The convolutions first, with Since 1 so that the (backend, since) key
+	// differs from the 1x1 kernel's (conv.go).
+	reg("", "Conv", 1, func(g *ISA, n *ops.Node) (ops.Kernel, error) { return convNew(g, n, false) })
+	reg(ops.OnyxDomain, "FusedConv", 1, func(g *ISA, n *ops.Node) (ops.Kernel, error) { return convNew(g, n, true) })
+	reg("", "Gemm", 7, kerNewGemm)
+	reg("", "MatMul", 0, kerNewMatMul)
+	reg("", "Conv", 0, kerNewConv1x1)
+	// The runtime's fused nodes: the activation and the residual go into
+	// the GEMM epilogue.
+	reg(ops.OnyxDomain, "FusedGemm", 0, kerNewFusedGemm)
+	reg(ops.OnyxDomain, "FusedConv", 0, kerNewFusedConv1x1)
+	// The pools (pool.go).
+	reg("", "MaxPool", 0, poolNew)
+	reg("", "AveragePool", 0, poolNew)
+	reg("", "GlobalAveragePool", 0, poolNewGlobalAvg)
 }
 
 // kerIsF32 reports whether inputs idx of n are known to be float32 (or
@@ -62,7 +61,7 @@ func kerOut(out []*tensor.Tensor, i int, shape []int) (*tensor.Tensor, error) {
 
 // kerPackConstB packs input i of n, a constant 2-D float32 matrix, as op(B)
 // (transposed when trans), or returns nil if it is not one.
-func kerPackConstB(g *gemmImpl, n *ops.Node, i int, trans bool) *PackedB {
+func kerPackConstB(g *ISA, n *ops.Node, i int, trans bool) *PackedB {
 	v := n.InValue(i)
 	if v == nil || v.DType() != tensor.Float32 || v.Rank() != 2 {
 		return nil
@@ -75,7 +74,7 @@ func kerPackConstB(g *gemmImpl, n *ops.Node, i int, trans bool) *PackedB {
 	if k == 0 || nn == 0 {
 		return nil
 	}
-	return g.packB(k, nn, tensor.Data[float32](v), s[1], trans)
+	return g.PackB(k, nn, tensor.Data[float32](v), s[1], trans)
 }
 
 // kerAct is a fused node's activation as Epilogue fields.
@@ -123,7 +122,7 @@ func kerFusedAct(n *ops.Node) (kerAct, bool) {
 
 // kerNewFusedGemm builds ai.onyx:FusedGemm: Gemm (opset 13) then an
 // activation, in the epilogue.
-func kerNewFusedGemm(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+func kerNewFusedGemm(g *ISA, n *ops.Node) (ops.Kernel, error) {
 	act, ok := kerFusedAct(n)
 	if !ok {
 		return nil, nil
@@ -139,7 +138,7 @@ func kerNewFusedGemm(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
 // kerNewFusedConv1x1 builds ai.onyx:FusedConv for a 1x1 window: Conv
 // (opset 11) + bias, + Z (input 3, optional, the output's shape), then an
 // activation, all in the epilogue.
-func kerNewFusedConv1x1(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+func kerNewFusedConv1x1(g *ISA, n *ops.Node) (ops.Kernel, error) {
 	act, ok := kerFusedAct(n)
 	if !ok {
 		return nil, nil
@@ -157,14 +156,14 @@ func kerNewFusedConv1x1(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
 // kerGemm is Gemm (opset 7+): Y = alpha*op(A)*op(B) + beta*C, C
 // unidirectionally broadcast to M x N, then act (for FusedGemm).
 type kerGemm struct {
-	g              *gemmImpl
+	g              *ISA
 	transA, transB bool
 	alpha, beta    float32
 	pb             *PackedB // op(B) when B is constant
 	act            kerAct
 }
 
-func kerNewGemm(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+func kerNewGemm(g *ISA, n *ops.Node) (ops.Kernel, error) {
 	if !kerIsF32(n, 0, 1, 2) {
 		return nil, nil
 	}
@@ -274,11 +273,11 @@ func kerGemmBias(c *tensor.Tensor, alpha, beta float32, m, n int, y []float32) (
 // leading batch dims broadcast. The factory declines a 1-D B (a
 // matrix-vector product, which the generic kernel does as well).
 type kerMatMul struct {
-	g  *gemmImpl
+	g  *ISA
 	pb *PackedB // B when it is a constant matrix
 }
 
-func kerNewMatMul(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+func kerNewMatMul(g *ISA, n *ops.Node) (ops.Kernel, error) {
 	if !kerIsF32(n, 0, 1) || len(n.In) < 2 {
 		return nil, nil
 	}
@@ -292,7 +291,7 @@ func (k *kerMatMul) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	a, b := in[0], in[1]
 	as, bs := a.Shape(), b.Shape()
 	if len(as) == 0 || len(bs) < 2 {
-		return fmt.Errorf("%w: MatMul %v x %v (the avx kernels take B of rank >= 2)", ops.ErrShapeMismatch, as, bs)
+		return fmt.Errorf("%w: MatMul %v x %v (the %s kernels take B of rank >= 2)", ops.ErrShapeMismatch, as, bs, k.g.Name)
 	}
 	aa := as
 	if len(as) == 1 {
@@ -367,7 +366,7 @@ func (k *kerMatMul) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 // image, Y[Cout][HW] = W[Cout][Cin] * X[Cin][HW] + bias, a GEMM with the
 // packed weights as A.
 type kerConv1x1 struct {
-	g        *gemmImpl
+	g        *ISA
 	pa       *PackedA // W as Cout x Cin
 	cout     int
 	cin      int
@@ -378,7 +377,7 @@ type kerConv1x1 struct {
 	residual bool   // FusedConv's input 3 (Z) is given
 }
 
-func kerNewConv1x1(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+func kerNewConv1x1(g *ISA, n *ops.Node) (ops.Kernel, error) {
 	if !kerIsF32(n, 0, 1, 2) || len(n.In) < 2 {
 		return nil, nil
 	}
@@ -419,7 +418,7 @@ func kerNewConv1x1(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
 		return nil, nil
 	}
 	k := &kerConv1x1{g: g, cout: cout, cin: cin, rank: len(ws),
-		pa: g.packA(cout, cin, tensor.Data[float32](w), cin, false)}
+		pa: g.PackA(cout, cin, tensor.Data[float32](w), cin, false)}
 	if n.HasIn(2) {
 		k.hasBias = true
 		if bv := n.InValue(2); bv != nil {

@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 import (
 	"context"
@@ -14,7 +12,7 @@ import (
 )
 
 func TestWinArgsLayout(t *testing.T) {
-	var a winArgs
+	var a WinArgs
 	for _, c := range []struct {
 		name      string
 		got, want uintptr
@@ -28,10 +26,10 @@ func TestWinArgsLayout(t *testing.T) {
 		{"lo", unsafe.Offsetof(a.lo), 124}, {"hi", unsafe.Offsetof(a.hi), 128},
 	} {
 		if c.got != c.want {
-			t.Errorf("winArgs.%s at %d, the assembly uses %d", c.name, c.got, c.want)
+			t.Errorf("WinArgs.%s at %d, the assembly uses %d", c.name, c.got, c.want)
 		}
 	}
-	var d dwArgs
+	var d DWArgs
 	for _, c := range []struct {
 		name      string
 		got, want uintptr
@@ -44,7 +42,7 @@ func TestWinArgsLayout(t *testing.T) {
 		{"lo", unsafe.Offsetof(d.lo), 108}, {"hi", unsafe.Offsetof(d.hi), 112},
 	} {
 		if c.got != c.want {
-			t.Errorf("dwArgs.%s at %d, the assembly uses %d", c.name, c.got, c.want)
+			t.Errorf("DWArgs.%s at %d, the assembly uses %d", c.name, c.got, c.want)
 		}
 	}
 }
@@ -166,7 +164,7 @@ func TestDWNoAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(55, 56))
 	c := dwCase(r, 1, 8, 14, 14, 3, 3, true, true, "Clip", []float32{0, 6}, kerAttrInts("pads", 1, 1, 1, 1))
 	for _, g := range kerAsmImpls(t) {
-		if g.kernel != nil {
+		if emulated(g) {
 			continue
 		}
 		n, err := c.build(true)
@@ -186,7 +184,7 @@ func TestDWNoAllocs(t *testing.T) {
 		}
 		run()
 		if a := testing.AllocsPerRun(20, run); a != 0 {
-			t.Errorf("%s: %v allocations per Run", g.name, a)
+			t.Errorf("%s: %v allocations per Run", g.Name, a)
 		}
 	}
 }

@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 import (
 	"fmt"
@@ -10,37 +8,13 @@ import (
 	"unsafe"
 )
 
-// gemmSetDuringTest sets *flag to v for the duration of the test.
-func gemmSetDuringTest(t testing.TB, flag *bool, v bool) {
-	old := *flag
-	*flag = v
-	t.Cleanup(func() { *flag = old })
-}
-
-// gemmTestImpls returns the implementations this machine can run, best
-// first, with the tier flags set so that each may run (whatever ONYX_CPU
-// says).
-func gemmTestImpls(t testing.TB) []*gemmImpl {
-	var out []*gemmImpl
-	if hasAVX512 {
-		gemmSetDuringTest(t, &useAVX512, true)
-		out = append(out, gemmAVX512)
-	}
-	if hasAVX2 {
-		gemmSetDuringTest(t, &useAVX2, true)
-		out = append(out, gemmAVX2)
-	}
-	return append(out, gemmGo)
-}
-
-// gemmUseOnly makes g the best implementation for the test's duration.
-func gemmUseOnly(t testing.TB, g *gemmImpl) {
-	gemmSetDuringTest(t, &useAVX512, g == gemmAVX512)
-	gemmSetDuringTest(t, &useAVX2, g == gemmAVX2 || (g == gemmAVX512 && hasAVX2))
-}
+// testISAs returns the ISAs to test: every registered one (the tiers of
+// the architecture packages this CPU runs, registered because
+// arch_test.go imports them), then Go.
+func testISAs(t testing.TB) []*ISA { return append(ISAs(), Go) }
 
 func TestGemmArgsLayout(t *testing.T) {
-	var a gemmArgs
+	var a GemmArgs
 	offs := map[string]uintptr{
 		"a": unsafe.Offsetof(a.a), "b": unsafe.Offsetof(a.b), "c": unsafe.Offsetof(a.c),
 		"k": unsafe.Offsetof(a.k), "n": unsafe.Offsetof(a.n), "bPanel": unsafe.Offsetof(a.bPanel),
@@ -55,7 +29,7 @@ func TestGemmArgsLayout(t *testing.T) {
 		"alpha": 112, "beta": 116, "lo": 120, "hi": 124}
 	for name, off := range want {
 		if offs[name] != off {
-			t.Errorf("gemmArgs.%s at offset %d, the assembly reads %d", name, offs[name], off)
+			t.Errorf("GemmArgs.%s at offset %d, the assembly reads %d", name, offs[name], off)
 		}
 	}
 }
@@ -181,7 +155,7 @@ func gemmRef(c gemmCase, a []float32, lda int, b []float32, ldb int, c0 []float3
 
 // gemmRun runs the case on g in every form (raw, packed B, packed A) and
 // checks the results and the guards.
-func gemmRun(t *testing.T, r *rand.Rand, g *gemmImpl, c gemmCase) {
+func gemmRun(t *testing.T, r *rand.Rand, g *ISA, c gemmCase) {
 	t.Helper()
 	lda, ldb := c.k+1, c.n+2
 	arows, brows := c.m, c.k
@@ -221,10 +195,10 @@ func gemmRun(t *testing.T, r *rand.Rand, g *gemmImpl, c gemmCase) {
 		case 0:
 			g.run(c.m, c.n, c.k, gemmOpA{a: a, lda: lda, trans: c.transA}, gemmOpB{b: b, ldb: ldb, trans: c.transB}, out, ldc, &ep)
 		case 1:
-			pb := g.packB(c.k, c.n, b, ldb, c.transB)
+			pb := g.PackB(c.k, c.n, b, ldb, c.transB)
 			g.run(c.m, c.n, c.k, gemmOpA{a: a, lda: lda, trans: c.transA}, gemmOpB{packed: pb}, out, ldc, &ep)
 		case 2:
-			pa := g.packA(c.m, c.k, a, lda, c.transA)
+			pa := g.PackA(c.m, c.k, a, lda, c.transA)
 			g.run(c.m, c.n, c.k, gemmOpA{packed: pa}, gemmOpB{b: b, ldb: ldb, trans: c.transB}, out, ldc, &ep)
 		}
 		bad := 0
@@ -233,7 +207,7 @@ func gemmRun(t *testing.T, r *rand.Rand, g *gemmImpl, c gemmCase) {
 			i, j := pos/ldc, pos%ldc
 			if pos < 0 || pos >= c.m*ldc || j >= c.n {
 				if !math.IsNaN(float64(v)) {
-					t.Errorf("%s on %s form %d: wrote %g outside C at offset %d", c, g.name, form, v, pos)
+					t.Errorf("%s on %s form %d: wrote %g outside C at offset %d", c, g.Name, form, v, pos)
 					return
 				}
 				continue
@@ -241,7 +215,7 @@ func gemmRun(t *testing.T, r *rand.Rand, g *gemmImpl, c gemmCase) {
 			w, s := want[i*c.n+j], scale[i*c.n+j]
 			if d := math.Abs(float64(v) - w); !(d <= tol*s) {
 				if bad++; bad <= 3 {
-					t.Errorf("%s on %s form %d: C[%d][%d] = %g, want %g (scale %g)", c, g.name, form, i, j, v, w, s)
+					t.Errorf("%s on %s form %d: C[%d][%d] = %g, want %g (scale %g)", c, g.Name, form, i, j, v, w, s)
 				}
 			}
 		}
@@ -253,8 +227,8 @@ func gemmRun(t *testing.T, r *rand.Rand, g *gemmImpl, c gemmCase) {
 
 func TestGemmSizes(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, g := range gemmTestImpls(t) {
-		t.Run(g.name, func(t *testing.T) {
+	for _, g := range testISAs(t) {
+		t.Run(g.Name, func(t *testing.T) {
 			plain := Epilogue{Alpha: 1}
 			// Every M, N and K around the tiles and unrolls, the others varied.
 			for d := 1; d <= 67; d++ {
@@ -264,14 +238,14 @@ func TestGemmSizes(t *testing.T) {
 				gemmRun(t, r, g, gemmCase{m: o1, n: 1 + o2, k: d - 1, ep: plain})
 			}
 			// Tile edges: every row count and column tail against small k.
-			for m := 1; m <= 2*g.mr+1; m++ {
-				for n := 1; n <= 2*g.nr+1; n++ {
+			for m := 1; m <= 2*g.MR+1; m++ {
+				for n := 1; n <= 2*g.NR+1; n++ {
 					gemmRun(t, r, g, gemmCase{m: m, n: n, k: 1 + (m+n)%6, ep: plain})
 				}
 			}
 			// Cache blocks: across kc, mc and nc.
 			for _, c := range [][3]int{
-				{g.mc + 5, g.nc + 3, g.kc + 7}, {g.mc, g.nc, g.kc}, {2*g.mc + 1, 17, 2*g.kc + 1}, {1, g.nc + g.nr + 1, 3},
+				{g.MC + 5, g.NC + 3, g.KC + 7}, {g.MC, g.NC, g.KC}, {2*g.MC + 1, 17, 2*g.KC + 1}, {1, g.NC + g.NR + 1, 3},
 			} {
 				gemmRun(t, r, g, gemmCase{m: c[0], n: c[1], k: c[2], ep: plain})
 			}
@@ -281,7 +255,7 @@ func TestGemmSizes(t *testing.T) {
 
 func TestGemmTransposes(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, g := range gemmTestImpls(t) {
+	for _, g := range testISAs(t) {
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
 				for _, s := range [][3]int{{1, 1, 1}, {13, 33, 9}, {7, 17, 300}, {25, 65, 4}} {
@@ -312,9 +286,9 @@ func TestGemmEpilogues(t *testing.T) {
 		{Alpha: 1.5, Beta: 0.5, RowBias: some, ColBias: some, Residual: some, Act: ActClip, Min: 0, Max: 6},
 		{Alpha: 1, ColBias: some, Residual: some, Act: ActRelu},
 	}
-	for _, g := range gemmTestImpls(t) {
+	for _, g := range testISAs(t) {
 		for _, ep := range eps {
-			for _, s := range [][3]int{{1, 1, 0}, {5, 7, 1}, {g.mr, g.nr, 8}, {g.mr + 1, g.nr + 1, 5}, {2*g.mr - 1, 3*g.nr - 1, 33}, {20, 40, 2*g.kc + 3}} {
+			for _, s := range [][3]int{{1, 1, 0}, {5, 7, 1}, {g.MR, g.NR, 8}, {g.MR + 1, g.NR + 1, 5}, {2*g.MR - 1, 3*g.NR - 1, 33}, {20, 40, 2*g.KC + 3}} {
 				gemmRun(t, r, g, gemmCase{m: s[0], n: s[1], k: s[2], ep: ep})
 			}
 		}
@@ -324,7 +298,7 @@ func TestGemmEpilogues(t *testing.T) {
 // TestGemmNaN checks that NaN and Inf propagate as in the definition, and
 // that beta = 0 does not read C.
 func TestGemmNaN(t *testing.T) {
-	for _, g := range gemmTestImpls(t) {
+	for _, g := range testISAs(t) {
 		const m, n, k = 3, 20, 5
 		a := make([]float32, m*k)
 		b := make([]float32, k*n)
@@ -349,11 +323,11 @@ func TestGemmNaN(t *testing.T) {
 					switch {
 					case j == 3:
 						if !math.IsNaN(float64(v)) {
-							t.Errorf("%s act %d: C[%d][3] = %g, want NaN", g.name, act, i, v)
+							t.Errorf("%s act %d: C[%d][3] = %g, want NaN", g.Name, act, i, v)
 						}
 					case j == 4 && act != ActClip:
 						if !math.IsInf(float64(v), 1) {
-							t.Errorf("%s act %d: C[%d][4] = %g, want +Inf", g.name, act, i, v)
+							t.Errorf("%s act %d: C[%d][4] = %g, want +Inf", g.Name, act, i, v)
 						}
 					default:
 						want := float32(k)
@@ -361,7 +335,7 @@ func TestGemmNaN(t *testing.T) {
 							want = 1
 						}
 						if v != want {
-							t.Errorf("%s act %d: C[%d][%d] = %g, want %g", g.name, act, i, j, v, want)
+							t.Errorf("%s act %d: C[%d][%d] = %g, want %g", g.Name, act, i, j, v, want)
 						}
 					}
 				}
@@ -370,55 +344,11 @@ func TestGemmNaN(t *testing.T) {
 	}
 }
 
-// TestGemmMXCSR checks that the kernels flush denormals (FTZ/DAZ) inside
-// and restore the caller's MXCSR on return.
-func TestGemmMXCSR(t *testing.T) {
-	for _, g := range gemmTestImpls(t) {
-		if g == gemmGo {
-			continue
-		}
-		const den = 1e-39 // a float32 denormal
-		a := []float32{den, den}
-		b := make([]float32, 2*16)
-		for i := range b {
-			b[i] = 1
-		}
-		c := make([]float32, 16)
-		before := gemmGetMXCSR()
-		// A caller's MXCSR with an unusual (harmless) bit: the precision
-		// exception unmasked is not, but the sticky status bits are.
-		gemmSetMXCSR(before | 0x20) // the precision-exception flag
-		g.run(1, 16, 2, gemmOpA{a: a, lda: 2}, gemmOpB{b: b, ldb: 16}, c, 16, nil)
-		after := gemmGetMXCSR()
-		gemmSetMXCSR(before)
-		if after&^0x3f != (before|0x20)&^0x3f {
-			t.Errorf("%s: MXCSR %#x after the call, want %#x (status bits aside)", g.name, after, before|0x20)
-		}
-		if after&0x8040 != before&0x8040 {
-			t.Errorf("%s: FTZ/DAZ not restored: %#x, was %#x", g.name, after, before)
-		}
-		for j, v := range c {
-			if v != 0 {
-				t.Errorf("%s: C[%d] = %g with denormal inputs, want 0 (DAZ)", g.name, j, v)
-				break
-			}
-		}
-		// Go arithmetic sees denormals again.
-		if y := a[0] * b[0]; y == 0 {
-			t.Errorf("%s: denormals still flushed after the call", g.name)
-		}
-	}
-}
-
-// TestGemmExported runs the exported API with each tier made the best one.
+// TestGemmExported runs the exported API of each ISA.
 func TestGemmExported(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, g := range gemmTestImpls(t) {
-		t.Run(g.name, func(t *testing.T) {
-			gemmUseOnly(t, g)
-			if gemmBest() != g {
-				t.Fatalf("best implementation %s, want %s", gemmBest().name, g.name)
-			}
+	for _, g := range testISAs(t) {
+		t.Run(g.Name, func(t *testing.T) {
 			const m, n, k = 29, 45, 70
 			a := gemmRandSlice(r, m*k)
 			b := gemmRandSlice(r, k*n)
@@ -441,17 +371,17 @@ func TestGemmExported(t *testing.T) {
 				}
 			}
 			c := make([]float32, m*n)
-			Sgemm(m, n, k, a, k, false, b, n, false, c, n, nil)
+			g.Sgemm(m, n, k, a, k, false, b, n, false, c, n, nil)
 			check("Sgemm", c)
-			pb := PackB(k, n, b, n, false)
-			if pb.Tier() != g.name {
-				t.Errorf("PackB tier %s, want %s", pb.Tier(), g.name)
+			pb := g.PackB(k, n, b, n, false)
+			if pb.Tier() != g.Name {
+				t.Errorf("PackB tier %s, want %s", pb.Tier(), g.Name)
 			}
 			clear(c)
 			SgemmPackedB(m, a, k, false, pb, c, n, nil)
 			check("SgemmPackedB", c)
 			clear(c)
-			SgemmPackedA(PackA(m, k, a, k, false), n, b, n, false, c, n, &Epilogue{Alpha: 1})
+			SgemmPackedA(g.PackA(m, k, a, k, false), n, b, n, false, c, n, &Epilogue{Alpha: 1})
 			check("SgemmPackedA", c)
 		})
 	}
@@ -468,10 +398,10 @@ func TestGemmPanics(t *testing.T) {
 		f()
 	}
 	a := make([]float32, 6)
-	mustPanic("short A", func() { Sgemm(3, 2, 3, a[:5], 3, false, a, 2, false, make([]float32, 6), 2, nil) })
-	mustPanic("short C", func() { Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 3), 2, nil) })
-	mustPanic("bad ldc", func() { Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 6), 1, nil) })
+	mustPanic("short A", func() { Go.Sgemm(3, 2, 3, a[:5], 3, false, a, 2, false, make([]float32, 6), 2, nil) })
+	mustPanic("short C", func() { Go.Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 3), 2, nil) })
+	mustPanic("bad ldc", func() { Go.Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 6), 1, nil) })
 	mustPanic("short bias", func() {
-		Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 6), 2, &Epilogue{Alpha: 1, RowBias: a[:1]})
+		Go.Sgemm(2, 2, 3, a, 3, false, a, 2, false, make([]float32, 6), 2, &Epilogue{Alpha: 1, RowBias: a[:1]})
 	})
 }

@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 import (
 	"context"
@@ -47,31 +45,33 @@ func gemmReportFlops(b *testing.B, m, n, k int) {
 // and "naive" the generic backend's Gemm kernel on the same problem.
 func BenchmarkGemm(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, g := range gemmTestImpls(b) {
-		b.Run(g.name, func(b *testing.B) {
-			if g == gemmGo {
+	for _, g := range testISAs(b) {
+		b.Run(g.Name, func(b *testing.B) {
+			if g == Go {
 				b.Skip("the Go kernel is the reference, not a contender")
 			}
 			b.Run("micro", func(b *testing.B) {
 				const k = 128
-				n := 2 * g.nr
-				pa := g.packA(g.mr, k, gemmRandSlice(r, g.mr*k), k, false)
-				pb := g.packB(k, n, gemmRandSlice(r, k*n), n, false)
-				c := make([]float32, g.mr*n)
-				args := gemmArgs{a: &pa.data[0], b: &pb.data[0], c: &c[0], k: k, n: n,
-					bPanel: k * g.nr * 4, bRow: g.nr * 4, ldc: n * 4, alpha: 1}
+				n := 2 * g.NR
+				pa := g.PackA(g.MR, k, gemmRandSlice(r, g.MR*k), k, false)
+				pb := g.PackB(k, n, gemmRandSlice(r, k*n), n, false)
+				c := make([]float32, g.MR*n)
+				ctx := getCtx()
+				defer putCtx(ctx)
+				ctx.args = GemmArgs{a: &pa.data[0], b: &pb.data[0], c: &c[0], k: k, n: n,
+					bPanel: k * g.NR * 4, bRow: g.NR * 4, ldc: n * 4, alpha: 1}
 				b.ReportAllocs()
 				for b.Loop() {
-					g.call(g.mr, &args)
+					g.call(g.MR, ctx)
 				}
-				gemmReportFlops(b, g.mr, n, k)
+				gemmReportFlops(b, g.MR, n, k)
 			})
 			for _, s := range gemmBenchSizes {
 				m, n, k := s[0], s[1], s[2]
 				// As the 1x1 Conv kernel runs: A (the weights) packed
 				// once, B (the activations) packed per call.
 				b.Run(fmt.Sprintf("packedA/%dx%dx%d", m, n, k), func(b *testing.B) {
-					pa := g.packA(m, k, gemmRandSlice(r, m*k), k, false)
+					pa := g.PackA(m, k, gemmRandSlice(r, m*k), k, false)
 					x := gemmRandSlice(r, k*n)
 					c := make([]float32, m*n)
 					b.ReportAllocs()
@@ -82,7 +82,7 @@ func BenchmarkGemm(b *testing.B) {
 				})
 				b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
 					a := gemmRandSlice(r, m*k)
-					pb := g.packB(k, n, gemmRandSlice(r, k*n), n, false)
+					pb := g.PackB(k, n, gemmRandSlice(r, k*n), n, false)
 					c := make([]float32, m*n)
 					b.ReportAllocs()
 					for b.Loop() {

@@ -1,6 +1,4 @@
-//go:build amd64 && !noasm
-
-package amd64
+package kern
 
 import (
 	"context"
@@ -113,7 +111,7 @@ func convContains(s []int, v int) bool {
 // parallel pool when threads > 1), the output inside NaN guards and
 // itself NaN-filled (the kernels overwrite every element). It returns
 // (nil, nil) if the factory declines.
-func (c convNodeCase) run(t *testing.T, g *gemmImpl, f func(*gemmImpl, *ops.Node) (ops.Kernel, error), varying bool, threads int) (*tensor.Tensor, error) {
+func (c convNodeCase) run(t *testing.T, g *ISA, f func(*ISA, *ops.Node) (ops.Kernel, error), varying bool, threads int) (*tensor.Tensor, error) {
 	t.Helper()
 	n, err := c.build(varying)
 	if err != nil {
@@ -143,7 +141,7 @@ func (c convNodeCase) run(t *testing.T, g *gemmImpl, f func(*gemmImpl, *ops.Node
 	}
 	for i, v := range all {
 		if (i < guard || i >= len(all)-guard) && !math.IsNaN(float64(v)) {
-			t.Fatalf("%s on %s: wrote %g into the guard at %d", c, g.name, v, i-guard)
+			t.Fatalf("%s on %s: wrote %g into the guard at %d", c, g.Name, v, i-guard)
 		}
 	}
 	return outs[0], nil
@@ -152,7 +150,7 @@ func (c convNodeCase) run(t *testing.T, g *gemmImpl, f func(*gemmImpl, *ops.Node
 // convCheck runs c on every tier with f (all inputs constant, then only
 // those not in c.varying, then with a parallel pool) and compares with the
 // generic backend. wantDecline says the factory must decline.
-func convCheck(t *testing.T, c convNodeCase, f func(*gemmImpl, *ops.Node) (ops.Kernel, error), wantDecline bool) {
+func convCheck(t *testing.T, c convNodeCase, f func(*ISA, *ops.Node) (ops.Kernel, error), wantDecline bool) {
 	t.Helper()
 	want, err := ops.Eval(context.Background(), c.node(), c.opset, c.in, func(b string) bool { return b == "generic" })
 	if err != nil {
@@ -164,7 +162,7 @@ func convCheck(t *testing.T, c convNodeCase, f func(*gemmImpl, *ops.Node) (ops.K
 			threads int
 		}{{false, 1}, {true, 1}, {true, 3}} {
 			got, err := c.run(t, g, f, mode.varying, mode.threads)
-			what := fmt.Sprintf("%s on %s (varying %v, threads %d)", c, g.name, mode.varying, mode.threads)
+			what := fmt.Sprintf("%s on %s (varying %v, threads %d)", c, g.Name, mode.varying, mode.threads)
 			if err != nil {
 				t.Errorf("%s: %v", what, err)
 				continue
@@ -234,7 +232,7 @@ func convMake(x, w, b, z *tensor.Tensor, act string, params []float32, attrs ...
 }
 
 // convFactory is convNew as the harness calls factories.
-func convFactory(g *gemmImpl, n *ops.Node) (ops.Kernel, error) {
+func convFactory(g *ISA, n *ops.Node) (ops.Kernel, error) {
 	return convNew(g, n, n.Domain == ops.OnyxDomain)
 }
 
@@ -257,9 +255,9 @@ func convBothLayouts(t *testing.T, c convNodeCase, wantDecline bool) {
 }
 
 func TestConvPackLayout(t *testing.T) {
-	var a convPackArgs
+	var a ConvPackArgs
 	var l convLanes
-	var tr convTrArgs
+	var tr ConvTrArgs
 	for _, c := range []struct {
 		name      string
 		got, want uintptr
@@ -281,54 +279,53 @@ func TestConvPackLayout(t *testing.T) {
 	}
 }
 
-// TestConvPack runs the assembly packer against convPackGeneric on tiles
-// of every lane mode, for both panel widths.
+// TestConvPack runs each ISA's packer against convPackGo on tiles of every
+// lane mode, for every panel width.
 func TestConvPack(t *testing.T) {
-	if !hasAVX2 {
-		t.Skip("no AVX2")
-	}
 	r := rand.New(rand.NewPCG(31, 32))
-	for _, nr := range []int{16, 32} {
-		for _, s := range []struct{ ow, sh, sw, wp, nb, j0, kb int }{
-			{56, 1, 1, 58, 256, 0, 9}, {56, 1, 1, 58, 77, 30, 5}, {7, 1, 1, 9, 49, 0, 27},
-			{28, 2, 2, 58, 100, 3, 11}, {13, 2, 2, 28, 169, 0, 3}, {5, 1, 3, 20, 23, 1, 7}, {1, 1, 1, 3, 1, 0, 1},
-			{64, 1, 1, 64, 64, 64, 4}, {8, 2, 2, 17, 8, 0, 6},
-		} {
-			plane := s.wp * (s.sh*(s.j0+s.nb)/s.ow + 4)
-			src := gemmRandSlice(r, 2*plane+16)
-			dOff := make([]int32, s.kb)
-			for p := range dOff {
-				dOff[p] = int32(p%2*plane + p/2%3)
-			}
-			maxD := 0
-			for _, d := range dOff {
-				maxD = max(maxD, int(d))
-			}
-			panels := (s.nb + nr - 1) / nr
-			lanes := make([]convLanes, panels*nr/8)
-			groups := convLaneSetup(lanes, s.j0, s.nb, nr, s.ow, s.sh, s.sw, s.wp, maxD, len(src))
-			args := convPackArgs{kb: s.kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: s.kb * nr * 4, subStride: 32}
-			want := make([]float32, panels*nr*s.kb)
-			convPackGeneric(&args, src, dOff, lanes, want)
-			got, all := gemmGuarded(len(want), 16)
-			convPack(&args, src, dOff, lanes, got)
-			for i := range all {
-				if (i < 16 || i >= len(all)-16) && !math.IsNaN(float64(all[i])) {
-					t.Fatalf("%+v nr=%d: wrote into the guard", s, nr)
+	for _, g := range testISAs(t) {
+		for _, nr := range []int{8, 16, 32} {
+			for _, s := range []struct{ ow, sh, sw, wp, nb, j0, kb int }{
+				{56, 1, 1, 58, 256, 0, 9}, {56, 1, 1, 58, 77, 30, 5}, {7, 1, 1, 9, 49, 0, 27},
+				{28, 2, 2, 58, 100, 3, 11}, {13, 2, 2, 28, 169, 0, 3}, {5, 1, 3, 20, 23, 1, 7}, {1, 1, 1, 3, 1, 0, 1},
+				{64, 1, 1, 64, 64, 64, 4}, {8, 2, 2, 17, 8, 0, 6},
+			} {
+				plane := s.wp * (s.sh*(s.j0+s.nb)/s.ow + 4)
+				src := gemmRandSlice(r, 2*plane+16)
+				dOff := make([]int32, s.kb)
+				for p := range dOff {
+					dOff[p] = int32(p%2*plane + p/2%3)
 				}
-			}
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("%+v nr=%d: dst[%d] = %g, want %g", s, nr, i, got[i], want[i])
+				maxD := 0
+				for _, d := range dOff {
+					maxD = max(maxD, int(d))
 				}
-			}
-			// The packed values are the definition's.
-			for j := range s.nb {
-				oy, ox := (s.j0+j)/s.ow, (s.j0+j)%s.ow
-				for p := range s.kb {
-					v := want[j/nr*s.kb*nr+p*nr+j%nr]
-					if w := src[int(dOff[p])+oy*s.sh*s.wp+ox*s.sw]; v != w {
-						t.Fatalf("%+v nr=%d: B(%d, %d) = %g, want %g", s, nr, p, j, v, w)
+				panels := (s.nb + nr - 1) / nr
+				lanes := make([]convLanes, panels*nr/8)
+				groups := convLaneSetup(lanes, s.j0, s.nb, nr, s.ow, s.sh, s.sw, s.wp, maxD, len(src))
+				args := ConvPackArgs{kb: s.kb, groups: groups, subs: nr / 8, rowStride: nr * 4, panelStride: s.kb * nr * 4, subStride: 32}
+				want := make([]float32, panels*nr*s.kb)
+				Go.convPack(&args, src, dOff, lanes, want)
+				got, all := gemmGuarded(len(want), 16)
+				g.convPack(&args, src, dOff, lanes, got)
+				for i := range all {
+					if (i < 16 || i >= len(all)-16) && !math.IsNaN(float64(all[i])) {
+						t.Fatalf("%s %+v nr=%d: wrote into the guard", g.Name, s, nr)
+					}
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%+v nr=%d: dst[%d] = %g, want %g", s, nr, i, got[i], want[i])
+					}
+				}
+				// The packed values are the definition's.
+				for j := range s.nb {
+					oy, ox := (s.j0+j)/s.ow, (s.j0+j)%s.ow
+					for p := range s.kb {
+						v := want[j/nr*s.kb*nr+p*nr+j%nr]
+						if w := src[int(dOff[p])+oy*s.sh*s.wp+ox*s.sw]; v != w {
+							t.Fatalf("%+v nr=%d: B(%d, %d) = %g, want %g", s, nr, p, j, v, w)
+						}
 					}
 				}
 			}
@@ -462,7 +459,7 @@ func TestConvDeclines(t *testing.T) {
 	c.varying = []int{1}
 	for _, g := range kerAsmImpls(t) {
 		if k, err := c.run(t, g, convFactory, true, 1); k != nil || err != nil {
-			t.Errorf("non-constant weights on %s: %v, %v; want a decline", g.name, k, err)
+			t.Errorf("non-constant weights on %s: %v, %v; want a decline", g.Name, k, err)
 		}
 	}
 }
@@ -493,7 +490,7 @@ func TestConvErrors(t *testing.T) {
 			{kerRand(r, 2, 4, 6, 6), w, kerRand(r, 3, 1), z}, // bias rank
 		} {
 			if err := k.Run(ec, in, []*tensor.Tensor{nil}); !errors.Is(err, ops.ErrShapeMismatch) {
-				t.Errorf("%s: input %v: error %v, want a shape mismatch", g.name, in[0].Shape(), err)
+				t.Errorf("%s: input %v: error %v, want a shape mismatch", g.Name, in[0].Shape(), err)
 			}
 		}
 	}
@@ -510,7 +507,7 @@ func TestConvNoAllocs(t *testing.T) {
 	c := convMake(kerRand(r, 1, 8, 24, 26), kerRand(r, 10, 8, 3, 3), kerRand(r, 10), kerRand(r, 1, 10, 24, 26), "Relu", nil,
 		kerAttrInts("pads", 1, 1, 1, 1))
 	for _, g := range kerAsmImpls(t) {
-		if g.kernel != nil {
+		if emulated(g) {
 			continue // emulated
 		}
 		for _, kind := range []struct {
@@ -518,9 +515,9 @@ func TestConvNoAllocs(t *testing.T) {
 			wino, layout int
 			want         string
 		}{
-			{"winograd", convWinoAuto, convLayoutAuto, "*amd64.winoKernel"},
-			{"channel-major", convWinoFlip, convLayoutAuto, "*amd64.convKernel"},
-			{"pixel-major", convWinoFlip, convLayoutFlip, "*amd64.convKernel"},
+			{"winograd", convWinoAuto, convLayoutAuto, "*kern.winoKernel"},
+			{"channel-major", convWinoFlip, convLayoutAuto, "*kern.convKernel"},
+			{"pixel-major", convWinoFlip, convLayoutFlip, "*kern.convKernel"},
 		} {
 			convForceWino, convForceLayout = kind.wino, kind.layout
 			n, err := c.build(true)
@@ -547,7 +544,7 @@ func TestConvNoAllocs(t *testing.T) {
 			}
 			run()
 			if a := testing.AllocsPerRun(20, run); a != 0 {
-				t.Errorf("%s on %s: %v allocations per Run", kind.name, g.name, a)
+				t.Errorf("%s on %s: %v allocations per Run", kind.name, g.Name, a)
 			}
 		}
 	}
@@ -578,7 +575,7 @@ func TestConvShapeChange(t *testing.T) {
 			}
 			kern, err := convFactory(g, n)
 			if err != nil || kern == nil {
-				t.Fatalf("%s on %s: %v %v", k.name, g.name, kern, err)
+				t.Fatalf("%s on %s: %v %v", k.name, g.Name, kern, err)
 			}
 			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
 			for _, hw := range [][3]int{{1, 9, 17}, {2, 7, 7}, {1, 3, 40}, {1, 1, 1}} {
@@ -587,15 +584,15 @@ func TestConvShapeChange(t *testing.T) {
 				out := []*tensor.Tensor{nil}
 				if err != nil {
 					if err := kern.Run(ec, c.in, out); !errors.Is(err, ops.ErrShapeMismatch) {
-						t.Errorf("%s on %s, input %v: error %v, want a shape mismatch as generic's", k.name, g.name, c.in[0].Shape(), err)
+						t.Errorf("%s on %s, input %v: error %v, want a shape mismatch as generic's", k.name, g.Name, c.in[0].Shape(), err)
 					}
 					continue
 				}
 				if err := kern.Run(ec, c.in, out); err != nil {
-					t.Errorf("%s on %s, input %v: %v", k.name, g.name, c.in[0].Shape(), err)
+					t.Errorf("%s on %s, input %v: %v", k.name, g.Name, c.in[0].Shape(), err)
 					continue
 				}
-				convCompare(t, fmt.Sprintf("%s on %s, input %v", k.name, g.name, c.in[0].Shape()), out[0], want[0])
+				convCompare(t, fmt.Sprintf("%s on %s, input %v", k.name, g.Name, c.in[0].Shape()), out[0], want[0])
 			}
 			for _, in := range [][]*tensor.Tensor{
 				{kerRand(r, 1, 15, 9, 9), k.w, build.in[2]},   // channels
@@ -607,7 +604,7 @@ func TestConvShapeChange(t *testing.T) {
 					continue // with pads 1, a 1x1 input is a valid 3x3 conv
 				}
 				if err := kern.Run(ec, in, []*tensor.Tensor{nil}); !errors.Is(err, ops.ErrShapeMismatch) {
-					t.Errorf("%s on %s: input %v: error %v, want a shape mismatch", k.name, g.name, in[0].Shape(), err)
+					t.Errorf("%s on %s: input %v: error %v, want a shape mismatch", k.name, g.Name, in[0].Shape(), err)
 				}
 			}
 		}
@@ -618,37 +615,39 @@ func TestConvShapeChange(t *testing.T) {
 // GEMM against its definition on sizes around the 8x8 blocks.
 func TestConvUntranspose(t *testing.T) {
 	r := rand.New(rand.NewPCG(47, 48))
-	for _, ohw := range []int{1, 7, 8, 9, 16, 49, 50} {
-		for _, cc := range [][2]int{{0, 8}, {0, 5}, {3, 19}, {8, 24}, {0, 1}} {
-			for _, ep := range []Epilogue{{}, {Act: ActRelu}, {Act: ActClip, Min: -0.2, Max: 0.3}, {Act: ActSigmoid}} {
-				for _, withZ := range []bool{false, true} {
-					const ldc = 27
-					c0, c1 := cc[0], cc[1]
-					cT := gemmRandSlice(r, ohw*ldc)
-					var z []float32
-					if withZ {
-						z = gemmRandSlice(r, c1*ohw)
-					}
-					got, all := gemmGuarded(c1*ohw, 8)
-					convUntranspose(got, cT, z, ohw, ldc, c0, c1, &ep)
-					for i := range all {
-						if (i < 8+c0*ohw || i >= len(all)-8) && !math.IsNaN(float64(all[i])) {
-							t.Fatalf("ohw %d channels %v: wrote outside [c0, c1)", ohw, cc)
+	for _, isa := range testISAs(t) {
+		for _, ohw := range []int{1, 7, 8, 9, 16, 49, 50} {
+			for _, cc := range [][2]int{{0, 8}, {0, 5}, {3, 19}, {8, 24}, {0, 1}} {
+				for _, ep := range []Epilogue{{}, {Act: ActRelu}, {Act: ActClip, Min: -0.2, Max: 0.3}, {Act: ActSigmoid}} {
+					for _, withZ := range []bool{false, true} {
+						const ldc = 27
+						c0, c1 := cc[0], cc[1]
+						cT := gemmRandSlice(r, ohw*ldc)
+						var z []float32
+						if withZ {
+							z = gemmRandSlice(r, c1*ohw)
 						}
-					}
-					for co := c0; co < c1; co++ {
-						row := make([]float32, ohw)
-						for p := range row {
-							row[p] = cT[p*ldc+co]
-							if z != nil {
-								row[p] += z[co*ohw+p]
+						got, all := gemmGuarded(c1*ohw, 8)
+						isa.convUntranspose(got, cT, z, ohw, ldc, c0, c1, &ep)
+						for i := range all {
+							if (i < 8+c0*ohw || i >= len(all)-8) && !math.IsNaN(float64(all[i])) {
+								t.Fatalf("ohw %d channels %v: wrote outside [c0, c1)", ohw, cc)
 							}
 						}
-						ops.Activation{Kind: map[Activation]string{ActNone: "", ActRelu: "Relu", ActClip: "Clip", ActSigmoid: "Sigmoid"}[ep.Act],
-							Params: map[Activation][]float32{ActClip: {ep.Min, ep.Max}}[ep.Act]}.Apply(row)
-						for p, w := range row {
-							if g := got[co*ohw+p]; math.Abs(float64(g-w)) > 1e-6 {
-								t.Fatalf("ohw %d channels %v act %d res %v: y[%d][%d] = %g, want %g", ohw, cc, ep.Act, withZ, co, p, g, w)
+						for co := c0; co < c1; co++ {
+							row := make([]float32, ohw)
+							for p := range row {
+								row[p] = cT[p*ldc+co]
+								if z != nil {
+									row[p] += z[co*ohw+p]
+								}
+							}
+							ops.Activation{Kind: map[Activation]string{ActNone: "", ActRelu: "Relu", ActClip: "Clip", ActSigmoid: "Sigmoid"}[ep.Act],
+								Params: map[Activation][]float32{ActClip: {ep.Min, ep.Max}}[ep.Act]}.Apply(row)
+							for p, w := range row {
+								if g := got[co*ohw+p]; math.Abs(float64(g-w)) > 1e-6 {
+									t.Fatalf("%s: ohw %d channels %v act %d res %v: y[%d][%d] = %g, want %g", isa.Name, ohw, cc, ep.Act, withZ, co, p, g, w)
+								}
 							}
 						}
 					}

@@ -1,0 +1,106 @@
+package kern
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+func TestWinoLayout(t *testing.T) {
+	var i WinoInArgs
+	var o WinoOutArgs
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"in.x", unsafe.Offsetof(i.x), 0}, {"in.v", unsafe.Offsetof(i.v), 8}, {"in.cin", unsafe.Offsetof(i.cin), 16},
+		{"in.plane", unsafe.Offsetof(i.plane), 24}, {"in.wp", unsafe.Offsetof(i.wp), 32}, {"in.groups", unsafe.Offsetof(i.groups), 40},
+		{"in.th0", unsafe.Offsetof(i.th0), 48}, {"in.tw0", unsafe.Offsetof(i.tw0), 56}, {"in.tilesWp", unsafe.Offsetof(i.tilesWp), 64},
+		{"in.vs", unsafe.Offsetof(i.vs), 72}, {"in.panel", unsafe.Offsetof(i.panel), 80}, {"in.nr", unsafe.Offsetof(i.nr), 88},
+		{"out.m", unsafe.Offsetof(o.m), 0}, {"out.y", unsafe.Offsetof(o.y), 8}, {"out.res", unsafe.Offsetof(o.res), 16},
+		{"out.bias", unsafe.Offsetof(o.bias), 24}, {"out.cout", unsafe.Offsetof(o.cout), 32}, {"out.ms", unsafe.Offsetof(o.ms), 40},
+		{"out.ldm", unsafe.Offsetof(o.ldm), 48}, {"out.groups", unsafe.Offsetof(o.groups), 56}, {"out.th0", unsafe.Offsetof(o.th0), 64},
+		{"out.tw0", unsafe.Offsetof(o.tw0), 72}, {"out.tilesWp", unsafe.Offsetof(o.tilesWp), 80}, {"out.oh", unsafe.Offsetof(o.oh), 88},
+		{"out.ow", unsafe.Offsetof(o.ow), 96}, {"out.ohw4", unsafe.Offsetof(o.ohw4), 104}, {"out.ow4", unsafe.Offsetof(o.ow4), 112},
+		{"out.flags", unsafe.Offsetof(o.flags), 120}, {"out.lo", unsafe.Offsetof(o.lo), 128}, {"out.hi", unsafe.Offsetof(o.hi), 132},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s at %d, the assembly uses %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestWinoTransforms runs each ISA's transforms against their Go
+// definitions (winoInGo, winoOutGo) over blocks that start mid-row, odd
+// output sizes, every panel width, every epilogue.
+func TestWinoTransforms(t *testing.T) {
+	r := rand.New(rand.NewPCG(91, 92))
+	for _, g := range testISAs(t) {
+		for _, nr := range []int{8, 16, 32} {
+			for _, s := range []struct{ oh, ow, cin, t0, nt int }{
+				{4, 4, 1, 0, 32}, {7, 13, 3, 0, 32}, {9, 31, 2, 16, 32}, {14, 14, 5, 0, 64}, {3, 40, 2, 32, 32}, {2, 2, 1, 0, 32},
+			} {
+				tilesWp := ceil8((s.ow + 1) / 2)
+				tiles := s.t0 + s.nt
+				hp, wp := 2*((tiles+tilesWp-1)/tilesWp)+2, 2*tilesWp+2
+				x := gemmRandSlice(r, s.cin*hp*wp)
+				in := WinoInArgs{cin: s.cin, plane: hp * wp * 4, wp: wp * 4, groups: s.nt / 8, th0: s.t0 / tilesWp, tw0: s.t0 % tilesWp,
+					tilesWp: tilesWp, vs: s.cin * s.nt * 4, panel: s.cin * nr * 4, nr: nr}
+				want := make([]float32, 16*s.cin*s.nt)
+				in.x, in.v = &x[0], &want[0]
+				winoInGo(&in)
+				got, all := gemmGuarded(len(want), 8)
+				in.x, in.v = &x[0], &got[0]
+				g.WinoIn(&in)
+				for i := range all {
+					if (i < 8 || i >= len(all)-8) && !math.IsNaN(float64(all[i])) {
+						t.Fatalf("in %+v nr %d: wrote into the guard", s, nr)
+					}
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("in %+v nr %d: v[%d] = %g, want %g", s, nr, i, got[i], want[i])
+					}
+				}
+				// The output transform of random M, every epilogue.
+				const cout = 3
+				m := gemmRandSlice(r, 16*cout*s.nt)
+				bias := gemmRandSlice(r, cout)
+				res := gemmRandSlice(r, cout*s.oh*s.ow)
+				for flags := range 4 {
+					for _, b := range [][]float32{nil, bias} {
+						out := WinoOutArgs{cout: cout, ms: cout * s.nt * 4, ldm: s.nt * 4, groups: s.nt / 8, th0: s.t0 / tilesWp,
+							tw0: s.t0 % tilesWp, tilesWp: tilesWp, oh: s.oh, ow: s.ow, ohw4: s.oh * s.ow * 4, ow4: s.ow * 4,
+							flags: flags, lo: -0.3, hi: 0.4}
+						want := make([]float32, cout*s.oh*s.ow)
+						for i := range want {
+							want[i] = -7
+						}
+						out.m, out.y, out.res = &m[0], &want[0], &res[0]
+						if b != nil {
+							out.bias = &b[0]
+						}
+						winoOutGo(&out)
+						got, all := gemmGuarded(len(want), 8)
+						for i := range got {
+							got[i] = -7
+						}
+						out.y = &got[0]
+						g.WinoOut(&out)
+						for i := range all {
+							if (i < 8 || i >= len(all)-8) && !math.IsNaN(float64(all[i])) {
+								t.Fatalf("out %+v nr %d flags %d: wrote into the guard", s, nr, flags)
+							}
+						}
+						for i := range want {
+							if d := math.Abs(float64(got[i] - want[i])); d > 1e-6 {
+								t.Fatalf("%s out %+v nr %d flags %d bias %v: y[%d] = %g, want %g", g.Name, s, nr, flags, b != nil, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

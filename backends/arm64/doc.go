@@ -17,4 +17,4 @@
 package arm64
 
 // The NEON micro-kernels are generated (on any host) by _asm/gen.go.
-//go:generate sh -c "cd _asm && go run . -s ../sgemm_kernels_arm64.s -go ../sgemm_kernels_arm64.go"
+//go:generate sh -c "cd _asm && go run ."

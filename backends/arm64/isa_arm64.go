@@ -3,7 +3,9 @@
 package arm64
 
 // The neon tier as a kern.ISA table: the 8x8 micro-kernels of
-// sgemm_kernels_arm64.s with their tile and blocking.
+// sgemm_kernels_arm64.s with their tile and blocking, and the depthwise
+// and pooling routines of window_kernels_arm64.s. The conv packer and
+// transposer, the Winograd transforms and the activations run kern's Go.
 
 import "github.com/onyxml/onyx/backends/internal/kern"
 
@@ -12,7 +14,13 @@ import "github.com/onyxml/onyx/backends/internal/kern"
 // (512 KiB) in L2. The sizes suit the common 64 KiB L1d / 1 MiB L2 of
 // Neoverse cores; they were not tuned on hardware (only qemu was at hand).
 var isaNEON = &kern.ISA{Name: "neon", MR: 8, NR: 8, KC: 256, MC: 128, NC: 512,
-	Ready: func() bool { return hasASIMD }, Gemm: gemmNEON}
+	Ready: func() bool { return hasASIMD }, Gemm: gemmNEON,
+	DW3x3S1: dw3x3F32NEONS1, DW3x3S2: dw3x3F32NEONS2,
+	PaddedWindows: true,
+	DWS1:          dwF32NEONS1, DWS2: dwF32NEONS2,
+	MaxS1: poolMaxF32NEONS1, MaxS2: poolMaxF32NEONS2,
+	AvgS1: poolAvgF32NEONS1, AvgS2: poolAvgF32NEONS2,
+	Sum: sumF32NEON}
 
 func init() {
 	kern.Register(isaNEON, kern.CPUAllows("neon"))

@@ -1,6 +1,8 @@
-// Command gen writes the NEON SGEMM micro-kernels of package arm64:
-// ../sgemm_kernels_arm64.s (the assembly) and ../sgemm_kernels_arm64.go (the
-// Go declarations and the dispatch switch).
+// Command gen writes the NEON kernels of package arm64: the SGEMM
+// micro-kernels, ../sgemm_kernels_arm64.s (the assembly) and
+// ../sgemm_kernels_arm64.go (the Go declarations and the table by row
+// count), and the depthwise and pooling routines,
+// ../window_kernels_arm64.{s,go} (win.go).
 //
 // Run it with `go generate` in backends/arm64 (or `go run .` here). It has no
 // dependencies. The Go assembler lacks NEON's by-element FMLA and FMUL and
@@ -111,12 +113,16 @@ func (g *gen) label(l string) { g.p("%s:", l) }
 func main() {
 	outS := flag.String("s", "../sgemm_kernels_arm64.s", "assembly output")
 	outGo := flag.String("go", "../sgemm_kernels_arm64.go", "Go declarations output")
+	outWS := flag.String("ws", "../window_kernels_arm64.s", "window routines' assembly output")
+	outWGo := flag.String("wgo", "../window_kernels_arm64.go", "window routines' Go declarations output")
 	flag.Parse()
-	if err := os.WriteFile(*outS, asmFile(), 0o644); err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*outGo, goDecls(), 0o644); err != nil {
-		log.Fatal(err)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{*outS, asmFile()}, {*outGo, goDecls()}, {*outWS, winAsmFile()}, {*outWGo, winGoDecls()}} {
+		if err := os.WriteFile(f.name, f.data, 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
 

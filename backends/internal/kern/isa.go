@@ -45,6 +45,13 @@ type ISA struct {
 	WinoIn        func(args *WinoInArgs)   // winoInGo
 	WinoOut       func(args *WinoOutArgs)  // winoOutGo
 
+	// PaddedWindows: the window routines (DWS*, MaxS*, AvgS*) take
+	// padded planes only: padT and padL 0, and every tap of every vector
+	// of output columns (the last one rounded up to 8 columns) inside x.
+	// The pool driver then copies each plane into a plane bordered with
+	// the reduction's identity (the depthwise driver always does).
+	PaddedWindows bool
+
 	DWCopy  func(args *DWArgs)  // dwCopyGo
 	DW3x3S1 func(args *DWArgs)  // dw3x3Go, stride 1
 	DW3x3S2 func(args *DWArgs)  // dw3x3Go, stride 2

@@ -266,11 +266,43 @@ func (k *poolKernel) planes(f int, geom *WinArgs, io *convIO, p0, p1 int) {
 	if io.z != nil {
 		a.res = unsafe.SliceData(io.z)
 	}
+	var pad []float32
+	if k.g.PaddedWindows {
+		// A plane with the padding (and room for whole vectors) around
+		// the input, bordered with the reduction's identity.
+		s := k.s
+		hp := max(a.padT+io.h, s*(io.oh-1)+k.kh)
+		wp := max(a.padL+io.w, s*ceil8(io.ow)+k.kw+16)
+		buf, _ := winScratchPool.Get().(*[]float32)
+		if buf == nil {
+			buf = new([]float32)
+		}
+		defer winScratchPool.Put(buf)
+		*buf = convGrow(*buf, hp*wp)
+		pad = *buf
+		fill := float32(0)
+		if !k.avg {
+			fill = float32(math.Inf(-1))
+		}
+		for i := range pad {
+			pad[i] = fill
+		}
+		a.x, a.h, a.wd, a.padT, a.padL = unsafe.SliceData(pad), hp, wp, 0, 0
+		a.fastLo, a.fastHi = 0, io.ow/8*8
+	}
 	for p := p0; p < p1; p++ {
 		x := io.x[p*hw : (p+1)*hw]
 		y := io.y[p*ohw : (p+1)*ohw]
-		a.x, a.y = unsafe.SliceData(x), unsafe.SliceData(y)
-		k.g.winCall(f, a, x, y, nil, io.z)
+		a.y = unsafe.SliceData(y)
+		if pad == nil {
+			a.x = unsafe.SliceData(x)
+			k.g.winCall(f, a, x, y, nil, io.z)
+			continue
+		}
+		for iy := range io.h {
+			copy(pad[(geom.padT+iy)*a.wd+geom.padL:][:io.w], x[iy*io.w:])
+		}
+		k.g.winCall(f, a, pad, y, nil, io.z)
 	}
 }
 

@@ -10,8 +10,27 @@ import (
 
 // testISAs returns the ISAs to test: every registered one (the tiers of
 // the architecture packages this CPU runs, registered because
-// arch_test.go imports them), then Go.
-func testISAs(t testing.TB) []*ISA { return append(ISAs(), Go) }
+// arch_test.go imports them), then Go, and goNEONLike.
+func testISAs(t testing.TB) []*ISA { return append(ISAs(), Go, goNEONLike) }
+
+// goNEONLike is Go's routines with the neon tier's shape: an 8x8 tile
+// whose kernel takes whole panels only (the drivers' tail strips) and
+// window routines on padded planes only, so that every machine tests
+// those paths of the drivers.
+var goNEONLike = func() *ISA {
+	g := &ISA{Name: "go-neonlike", MR: 8, NR: 8, KC: 256, MC: 128, NC: 512, Ready: func() bool { return true },
+		Gemm: make([]func(*GemmArgs), 9), PaddedWindows: true}
+	for r := 1; r <= 8; r++ {
+		g.Gemm[r] = func(a *GemmArgs) {
+			if a.n%8 != 0 {
+				panic("go-neonlike: a column tail reached the kernel")
+			}
+			gemmKernelGo(8, 8, r, a)
+		}
+	}
+	g.fill()
+	return g
+}()
 
 func TestGemmArgsLayout(t *testing.T) {
 	var a GemmArgs

@@ -47,7 +47,7 @@ func BenchmarkGemm(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, g := range testISAs(b) {
 		b.Run(g.Name, func(b *testing.B) {
-			if g == Go {
+			if g == Go || g == goNEONLike {
 				b.Skip("the Go kernel is the reference, not a contender")
 			}
 			b.Run("micro", func(b *testing.B) {

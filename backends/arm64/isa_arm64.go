@@ -4,8 +4,9 @@ package arm64
 
 // The neon tier as a kern.ISA table: the 8x8 micro-kernels of
 // sgemm_kernels_arm64.s with their tile and blocking, and the depthwise
-// and pooling routines of window_kernels_arm64.s. The conv packer and
-// transposer, the Winograd transforms and the activations run kern's Go.
+// and pooling routines of window_kernels_arm64.s and the activations of
+// elem_kernels_arm64.s. The conv packer and transposer and the Winograd
+// transforms run kern's Go.
 
 import "github.com/onyxml/onyx/backends/internal/kern"
 
@@ -20,7 +21,8 @@ var isaNEON = &kern.ISA{Name: "neon", MR: 8, NR: 8, KC: 256, MC: 128, NC: 512,
 	DWS1:          dwF32NEONS1, DWS2: dwF32NEONS2,
 	MaxS1: poolMaxF32NEONS1, MaxS2: poolMaxF32NEONS2,
 	AvgS1: poolAvgF32NEONS1, AvgS2: poolAvgF32NEONS2,
-	Sum: sumF32NEON}
+	Sum:       sumF32NEON,
+	LeakyRelu: elemLeakyReluF32NEON, HardSwish: elemHardSwishF32NEON, Sigmoid: elemSigmoidF32NEON}
 
 func init() {
 	kern.Register(isaNEON, kern.CPUAllows("neon"))

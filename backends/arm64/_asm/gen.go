@@ -2,7 +2,8 @@
 // micro-kernels, ../sgemm_kernels_arm64.s (the assembly) and
 // ../sgemm_kernels_arm64.go (the Go declarations and the table by row
 // count), and the depthwise and pooling routines,
-// ../window_kernels_arm64.{s,go} (win.go).
+// ../window_kernels_arm64.{s,go} (win.go), and the activations,
+// ../elem_kernels_arm64.{s,go} (elem.go).
 //
 // Run it with `go generate` in backends/arm64 (or `go run .` here). It has no
 // dependencies. The Go assembler lacks NEON's by-element FMLA and FMUL and
@@ -115,11 +116,14 @@ func main() {
 	outGo := flag.String("go", "../sgemm_kernels_arm64.go", "Go declarations output")
 	outWS := flag.String("ws", "../window_kernels_arm64.s", "window routines' assembly output")
 	outWGo := flag.String("wgo", "../window_kernels_arm64.go", "window routines' Go declarations output")
+	outES := flag.String("es", "../elem_kernels_arm64.s", "activations' assembly output")
+	outEGo := flag.String("ego", "../elem_kernels_arm64.go", "activations' Go declarations output")
 	flag.Parse()
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{*outS, asmFile()}, {*outGo, goDecls()}, {*outWS, winAsmFile()}, {*outWGo, winGoDecls()}} {
+	}{{*outS, asmFile()}, {*outGo, goDecls()}, {*outWS, winAsmFile()}, {*outWGo, winGoDecls()},
+		{*outES, elemAsmFile()}, {*outEGo, elemGoDecls()}} {
 		if err := os.WriteFile(f.name, f.data, 0o644); err != nil {
 			log.Fatal(err)
 		}

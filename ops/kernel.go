@@ -74,17 +74,53 @@ type Parallel interface {
 	For(n int, fn func(i int))
 }
 
+// ParallelUntil is a Parallel that can stop early: ForUntil is For, except
+// that chunks not yet started when done is closed are skipped.
+type ParallelUntil interface {
+	Parallel
+	ForUntil(done <-chan struct{}, n int, fn func(i int))
+}
+
 // ParallelFor runs fn(i) for i in [0, n): on ec's pool when there is one
 // and n > 1, else in order on the calling goroutine. Kernels split only
 // large work into chunks (each worth tens of microseconds or more).
+//
+// Once ec.Ctx is done, the chunks not yet started are skipped, so that a
+// cancelled Run stops within a chunk of a large node; the kernel returns
+// as usual, and the runtime, which checks ec.Ctx after every node, discards
+// the partial result and returns ctx.Err().
 func (ec *ExecContext) ParallelFor(n int, fn func(i int)) {
+	var done <-chan struct{}
+	if ec != nil && ec.Ctx != nil {
+		done = ec.Ctx.Done()
+	}
 	if ec == nil || ec.Pool == nil || n < 2 {
 		for i := range n {
+			if isDone(done) {
+				return
+			}
 			fn(i)
 		}
 		return
 	}
+	if pu, ok := ec.Pool.(ParallelUntil); ok && done != nil {
+		pu.ForUntil(done, n, fn)
+		return
+	}
 	ec.Pool.For(n, fn)
+}
+
+// isDone reports whether done (nil: never) is closed.
+func isDone(done <-chan struct{}) bool {
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // KernelFactory builds the kernel for one node, once. It returns (nil, nil)

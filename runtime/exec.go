@@ -278,6 +278,9 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i
 	if err := st.kernel.Run(ec, in, out); err != nil {
 		return fmt.Errorf("runtime: %v: %w", n.Node, err)
 	}
+	if err := ec.Ctx.Err(); err != nil {
+		return err // the kernel may have skipped chunks (ParallelFor)
+	}
 	if !st.static {
 		if err := checkTensors(n, out, st.maxBytes); err != nil {
 			return err

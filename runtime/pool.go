@@ -28,6 +28,7 @@ type pool struct {
 	// zero before it returns (and before the next loop reuses them).
 	fn   func(int)
 	n    int64
+	until <-chan struct{} // nil, or closed when the loop's Run is cancelled
 	next atomic.Int64
 	open atomic.Bool
 	refs atomic.Int32
@@ -52,15 +53,22 @@ func newPool(threads int) *pool {
 }
 
 // For runs fn(i) for i in [0, n) on the caller and the workers.
-func (p *pool) For(n int, fn func(int)) {
+func (p *pool) For(n int, fn func(int)) { p.ForUntil(nil, n, fn) }
+
+// ForUntil is For, skipping the chunks not yet claimed once done (nil:
+// never) is closed.
+func (p *pool) ForUntil(done <-chan struct{}, n int, fn func(int)) {
 	if !p.busy.TryLock() {
 		for i := range n {
+			if cancelled(done) {
+				return
+			}
 			fn(i)
 		}
 		return
 	}
 	defer p.busy.Unlock()
-	p.fn, p.n = fn, int64(n)
+	p.fn, p.n, p.until = fn, int64(n), done
 	p.next.Store(0)
 	p.open.Store(true)
 	for _, w := range p.wake {
@@ -80,10 +88,23 @@ func (p *pool) For(n int, fn func(int)) {
 func (p *pool) claim() {
 	for {
 		i := p.next.Add(1) - 1
-		if i >= p.n {
+		if i >= p.n || cancelled(p.until) {
 			return
 		}
 		p.fn(int(i))
+	}
+}
+
+// cancelled reports whether done (nil: never) is closed.
+func cancelled(done <-chan struct{}) bool {
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
 }
 

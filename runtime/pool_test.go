@@ -1,9 +1,12 @@
 package runtime
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/onyxml/onyx/ops"
 )
 
 func TestPoolRunsEveryChunkOnce(t *testing.T) {
@@ -39,4 +42,49 @@ func TestPoolRunsEveryChunkOnce(t *testing.T) {
 		p.running.Add(-1)
 		p.close()
 	}
+}
+
+// TestPoolForUntilStops checks that a loop stops claiming chunks once its
+// done channel is closed, on the pool and inline (a busy pool), and that
+// ops.ExecContext.ParallelFor passes the Run's context down.
+func TestPoolForUntilStops(t *testing.T) {
+	p := newPool(2)
+	defer p.close()
+	p.running.Add(1)
+	defer p.running.Add(-1)
+	for _, inline := range []bool{false, true} {
+		if inline {
+			p.busy.Lock() // another loop holds the pool: this one runs inline
+		}
+		done := make(chan struct{})
+		var ran atomic.Int32
+		p.ForUntil(done, 1000, func(i int) {
+			if ran.Add(1) == 10 {
+				close(done)
+			}
+		})
+		// Chunks claimed before the close finish; at most one per thread
+		// starts after it.
+		if n := ran.Load(); n < 10 || n > 12 {
+			t.Errorf("inline=%v: %d chunks ran after cancelling at the 10th", inline, n)
+		}
+		if inline {
+			p.busy.Unlock()
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	for _, pool := range []ops.Parallel{p, nil} {
+		var ran atomic.Int32
+		ec := &ops.ExecContext{Ctx: ctx, Threads: 2, Pool: pool}
+		ec.ParallelFor(100, func(i int) {
+			if ran.Add(1) == 5 {
+				cancel()
+			}
+		})
+		if n := ran.Load(); n < 5 || n > 7 {
+			t.Errorf("pool=%v: ParallelFor ran %d chunks after cancelling at the 5th", pool != nil, n)
+		}
+		ctx, cancel = context.WithCancel(context.Background())
+	}
+	cancel()
 }

@@ -72,6 +72,15 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range onnxSeeds(f) {
 		f.Add(s)
 	}
+	// The crafted hostile models and a small CNN.
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "hostile", "*.onnx"))
+	for _, file := range append(files, filepath.Join("..", "testdata", "dynamic_cnn", "model.onnx")) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		defer func(v int64) { sparseDenseLimit = v }(sparseDenseLimit)
 		sparseDenseLimit = 1 << 20 // keep the fuzzer's memory small

@@ -137,7 +137,7 @@ func (s *Session) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (ma
 // that a caller reusing its tensors makes steady-state Runs allocate
 // nothing); any other entry is replaced by a new tensor.
 func (s *Session) RunInto(ctx context.Context, inputs, outputs map[string]*tensor.Tensor) error {
-	return s.run(&env{ctx: ctx, cfg: s.cfg, pool: s.pool}, inputs, outputs)
+	return s.run(&env{ctx: ctx, cfg: s.cfg}, inputs, outputs)
 }
 
 func (s *Session) run(e *env, inputs, outputs map[string]*tensor.Tensor) error {
@@ -147,14 +147,15 @@ func (s *Session) run(e *env, inputs, outputs map[string]*tensor.Tensor) error {
 		return fmt.Errorf("runtime: %w", ErrClosed)
 	}
 	s.inflight.Add(1)
+	e.pool = s.pool // read under the lock: Close clears it
 	s.mu.RUnlock()
 	defer s.inflight.Done()
 	if e.ctx == nil {
 		e.ctx = context.Background()
 	}
-	if s.pool != nil {
-		s.pool.running.Add(1)
-		defer s.pool.running.Add(-1)
+	if e.pool != nil {
+		e.pool.running.Add(1)
+		defer e.pool.running.Add(-1)
 	}
 	p := s.plan
 	return p.run(e, inputs, func(name string, t *tensor.Tensor) {
@@ -179,7 +180,7 @@ type NodeTime struct {
 // RunProfiled is Run that also times every node, in execution order
 // (folded nodes take no time; a subgraph's time counts in its node).
 func (s *Session) RunProfiled(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, []NodeTime, error) {
-	e := &env{ctx: ctx, cfg: s.cfg, pool: s.pool, prof: make([]time.Duration, len(s.plan.steps))}
+	e := &env{ctx: ctx, cfg: s.cfg, prof: make([]time.Duration, len(s.plan.steps))}
 	out := map[string]*tensor.Tensor{}
 	if err := s.run(e, inputs, out); err != nil {
 		return nil, nil, err

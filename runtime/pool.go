@@ -26,12 +26,12 @@ type pool struct {
 	// The current loop. fn and n are written before open is set and read
 	// only after open is seen set; the caller waits for refs to drop to
 	// zero before it returns (and before the next loop reuses them).
-	fn   func(int)
-	n    int64
+	fn    func(int)
+	n     int64
 	until <-chan struct{} // nil, or closed when the loop's Run is cancelled
-	next atomic.Int64
-	open atomic.Bool
-	refs atomic.Int32
+	next  atomic.Int64
+	open  atomic.Bool
+	refs  atomic.Int32
 
 	stop chan struct{}
 	done sync.WaitGroup

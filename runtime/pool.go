@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"fmt"
 	goruntime "runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +31,8 @@ type pool struct {
 	fn    func(int)
 	n     int64
 	until <-chan struct{} // nil, or closed when the loop's Run is cancelled
+	// failed holds the first panic of the loop's chunks, for the caller.
+	failed atomic.Pointer[chunkPanic]
 	next  atomic.Int64
 	open  atomic.Bool
 	refs  atomic.Int32
@@ -82,10 +86,35 @@ func (p *pool) ForUntil(done <-chan struct{}, n int, fn func(int)) {
 	for p.refs.Load() != 0 {
 		goruntime.Gosched()
 	}
+	if cp := p.failed.Swap(nil); cp != nil {
+		panic(cp) // on the caller's goroutine, where the runtime recovers it
+	}
 }
 
-// claim runs chunks until none is left.
+// chunkPanic is a panic raised by a chunk of a parallel loop (a bug in a
+// kernel), carried from the goroutine that ran the chunk to the loop's
+// caller.
+type chunkPanic struct {
+	val   any
+	stack []byte
+}
+
+func (c *chunkPanic) Error() string {
+	return fmt.Sprintf("%v (in a chunk of a parallel loop)\n%s", c.val, c.stack)
+}
+
+// claim runs chunks until none is left. A chunk that panics ends the loop:
+// no further chunk is claimed, and the caller re-raises the panic once every
+// thread has left the loop, so a bug in a kernel never crashes a worker
+// goroutine (and with it the program) nor leaves a worker writing into
+// memory the Run has moved on from.
 func (p *pool) claim() {
+	defer func() {
+		if r := recover(); r != nil {
+			p.failed.CompareAndSwap(nil, &chunkPanic{val: r, stack: debug.Stack()})
+			p.next.Store(p.n)
+		}
+	}()
 	for {
 		i := p.next.Add(1) - 1
 		if i >= p.n || cancelled(p.until) {

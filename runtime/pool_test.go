@@ -88,3 +88,39 @@ func TestPoolForUntilStops(t *testing.T) {
 	}
 	cancel()
 }
+
+// TestPoolChunkPanic checks that a panic in a chunk, on a worker or on the
+// caller, reaches the caller once every thread has left the loop, and that
+// the pool works afterwards.
+func TestPoolChunkPanic(t *testing.T) {
+	p := newPool(2)
+	defer p.close()
+	p.running.Add(1)
+	defer p.running.Add(-1)
+	for _, bad := range []int{0, 1, 63} {
+		var inside atomic.Int32
+		got := func() (r any) {
+			defer func() { r = recover() }()
+			p.For(64, func(i int) {
+				inside.Add(1)
+				defer inside.Add(-1)
+				if i == bad {
+					panic("boom")
+				}
+			})
+			return nil
+		}()
+		cp, ok := got.(*chunkPanic)
+		if !ok || cp.val != "boom" {
+			t.Fatalf("chunk %d panicked: the caller got %v", bad, got)
+		}
+		if n := inside.Load(); n != 0 {
+			t.Fatalf("%d chunks still running after the caller's panic", n)
+		}
+		var sum atomic.Int64
+		p.For(10, func(i int) { sum.Add(int64(i)) })
+		if sum.Load() != 45 {
+			t.Fatalf("after a panic the pool summed %d, want 45", sum.Load())
+		}
+	}
+}

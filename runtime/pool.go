@@ -33,9 +33,9 @@ type pool struct {
 	until <-chan struct{} // nil, or closed when the loop's Run is cancelled
 	// failed holds the first panic of the loop's chunks, for the caller.
 	failed atomic.Pointer[chunkPanic]
-	next  atomic.Int64
-	open  atomic.Bool
-	refs  atomic.Int32
+	next   atomic.Int64
+	open   atomic.Bool
+	refs   atomic.Int32
 
 	stop chan struct{}
 	done sync.WaitGroup

@@ -559,12 +559,13 @@ func (l *loader) sparse(sp *onnxpb.SparseTensorProto) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("sparse indices: %w", err)
 	}
 	dt := values.DType()
-	size := int64(dt.Size())
-	if dt == tensor.String {
-		size = 16 // a string header
+	bytes := int64(n) * int64(elemBytes(dt))
+	if bytes > sparseDenseLimit-l.sparseDense {
+		return nil, errorf(ErrTooLarge, "sparse tensor of shape %v: the model's sparse tensors are over %d bytes when dense", shape, sparseDenseLimit)
 	}
-	if int64(n)*size > sparseDenseLimit {
-		return nil, errorf(ErrUnsupported, "sparse tensor of shape %v is over %d bytes when dense", shape, sparseDenseLimit)
+	l.sparseDense += bytes
+	if err := l.reserve("sparse tensor", bytes); err != nil {
+		return nil, err
 	}
 	nnz := values.Len()
 	if values.Rank() != 1 {

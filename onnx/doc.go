@@ -24,7 +24,13 @@
 // Sparse initializers are converted to dense initializers, and sparse tensor
 // attributes to dense tensors kept in Attribute.Tensor(s) with the attribute
 // type left as AttrSparseTensor(s); Encode writes them back as sparse tensors
-// with linear indices. Dense results are limited to MaxSparseDenseBytes.
+// with linear indices. Dense results are limited to MaxSparseDenseBytes in
+// all.
+//
+// WithMaxBytes bounds the total size of the tensors one decoding produces,
+// for programs that load models from untrusted sources. A dimension below
+// -1 in a value's type is an error (-1, which old exporters wrote, reads as
+// unknown).
 //
 // The ir package keeps what onyx needs; these parts of a ModelProto are
 // dropped when reading: training_info, device configurations, node
@@ -68,9 +74,9 @@ const (
 	MaxIRVersion = int64(onnxpb.Version_IR_VERSION)
 )
 
-// MaxSparseDenseBytes bounds the size of the dense tensor a sparse
-// initializer or attribute is expanded to (1 GiB), since a sparse tensor of
-// a few bytes can declare any shape.
+// MaxSparseDenseBytes bounds the size of the dense tensors the sparse
+// initializers and attributes of one model are expanded to (1 GiB in all),
+// since a sparse tensor of a few bytes can declare any shape.
 const MaxSparseDenseBytes = 1 << 30
 
 // onnxSentinel is a sentinel error that can also match a more general one.
@@ -101,6 +107,12 @@ var (
 	// [MinIRVersion, MaxIRVersion]. errors.Is(err, ErrUnsupported) also
 	// holds for it.
 	ErrUnsupportedIRVersion error = &onnxSentinel{"onnx: unsupported IR version", ErrUnsupported}
+
+	// ErrTooLarge reports a model whose tensors are larger than the limit
+	// set with WithMaxBytes, or whose sparse tensors are larger than
+	// MaxSparseDenseBytes when dense. errors.Is(err, ErrUnsupported) also
+	// holds for it.
+	ErrTooLarge error = &onnxSentinel{"onnx: too large", ErrUnsupported}
 
 	// ErrExternalData reports external tensor data that cannot be read: no
 	// directory to read it from, a location outside the model's directory,
@@ -137,9 +149,18 @@ func public(err error) error {
 type Option func(*config)
 
 type config struct {
-	fsys    fs.FS  // where external data is read from; nil: nowhere
-	dir     string // the model's directory inside fsys
-	rootDir string // a directory to open as an os.Root for external data
+	fsys     fs.FS  // where external data is read from; nil: nowhere
+	dir      string // the model's directory inside fsys
+	rootDir  string // a directory to open as an os.Root for external data
+	maxBytes int64  // bound on the bytes of all tensors decoded; 0: none
+}
+
+// WithMaxBytes bounds the total size of the tensors (initializers, tensor
+// attributes, external data, sparse tensors when dense) one decoding may
+// produce; past it decoding fails with ErrTooLarge, before allocating.
+// Zero or negative means no bound beyond the data present.
+func WithMaxBytes(n int64) Option {
+	return func(c *config) { c.maxBytes = n }
 }
 
 // WithExternalDataDir reads external tensor data from files in dir, opened

@@ -24,6 +24,18 @@ type loader struct {
 	// usesDefault records that a node of the main graph (or a subgraph)
 	// is in the default domain.
 	usesDefault bool
+	// decoded and sparseDense are the bytes of the tensors decoded so far, and
+	// of the dense expansions of sparse ones.
+	decoded, sparseDense int64
+}
+
+// reserve counts bytes more of decoded tensor data against WithMaxBytes.
+func (l *loader) reserve(where string, bytes int64) error {
+	if l.cfg.maxBytes > 0 && bytes > l.cfg.maxBytes-l.decoded {
+		return errorf(ErrTooLarge, "%s: %d more bytes of tensor data would be over the limit of %d (WithMaxBytes)", where, bytes, l.cfg.maxBytes)
+	}
+	l.decoded += bytes
+	return nil
 }
 
 // extFile is an open external data file.

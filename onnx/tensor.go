@@ -92,6 +92,15 @@ func tensorToProto(t *tensor.Tensor) (*onnxpb.TensorProto, error) {
 	return tp, nil
 }
 
+// elemBytes is the memory of one element of dt (a string header for
+// strings).
+func elemBytes(dt tensor.DType) int {
+	if dt == tensor.String {
+		return 16
+	}
+	return dt.Size()
+}
+
 // tensorWhere names a TensorProto in error messages.
 func tensorWhere(tp *onnxpb.TensorProto) string {
 	if tp.GetName() == "" {
@@ -183,6 +192,9 @@ func (l *loader) tensor(tp *onnxpb.TensorProto) (*tensor.Tensor, error) {
 	shape, n, err := protoShape(tp.Dims)
 	if err != nil {
 		return nil, errorf(ErrInvalidTensor, "%s: %v", where, err)
+	}
+	if err := l.reserve(where, int64(n)*int64(elemBytes(dt))); err != nil {
+		return nil, err
 	}
 	fields := typedFields(tp)
 	switch tp.GetDataLocation() {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
@@ -15,6 +16,9 @@ import (
 
 // allocsPerRun measures heap allocations of steady-state RunInto calls that
 // reuse their output tensors.
+// A garbage collection comes before each Run: scratch kept in a sync.Pool
+// would be lost and allocated again (the Go runtime forces a collection
+// every 2 minutes, whatever the program allocates).
 func allocsPerRun(t *testing.T, s *runtime.Session, in map[string]*tensor.Tensor) float64 {
 	t.Helper()
 	out := map[string]*tensor.Tensor{}
@@ -23,6 +27,7 @@ func allocsPerRun(t *testing.T, s *runtime.Session, in map[string]*tensor.Tensor
 		t.Fatal(err)
 	}
 	return testing.AllocsPerRun(5, func() {
+		goruntime.GC()
 		if err := s.RunInto(ctx, in, out); err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,6 @@ package kern
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
@@ -299,7 +298,7 @@ type convRun struct {
 	run  func(int)
 }
 
-var convRunPool = sync.Pool{New: func() any {
+var convRunPool = keep[convRun]{New: func() *convRun {
 	r := &convRun{}
 	r.run = func(i int) { r.chunk(i) }
 	return r
@@ -311,7 +310,7 @@ type convTile struct {
 	lanes []convLanes
 }
 
-var convTilePool sync.Pool
+var convTilePool keep[convTile]
 
 func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	io, err := k.convShape(in[0].Shape())
@@ -329,7 +328,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	if io.c > (1<<31-1)/plane || io.c*plane > (1<<31-1)-64 {
 		return fmt.Errorf("%w: Conv input %v too large for the %s kernel (offsets are 32-bit)", ops.ErrShapeMismatch, in[0].Shape(), k.g.Name)
 	}
-	r := convRunPool.Get().(*convRun)
+	r := convRunPool.Get()
 	defer convRunPool.Put(r)
 	r.k, r.io = k, io
 	if padded {
@@ -359,7 +358,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 			r.io.src = xi
 		}
 		if k.pbT != nil {
-			pr := convPixRunPool.Get().(*convPixRun)
+			pr := convPixRunPool.Get()
 			for grp := range k.group {
 				k.runPixelMajor(ec, &r.io, grp, pr)
 			}
@@ -433,7 +432,7 @@ func (r *convRun) chunk(i int) {
 	g := k.g
 	nr, mr := g.NR, g.MR
 	panels := (nb + nr - 1) / nr
-	t, _ := convTilePool.Get().(*convTile)
+	t := convTilePool.Get()
 	if t == nil {
 		t = &convTile{}
 	}

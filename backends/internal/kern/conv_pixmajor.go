@@ -16,8 +16,6 @@ package kern
 // pixel-major (the same conv on an 8x8 input, whole panels, 3.8 ms).
 
 import (
-	"sync"
-
 	"github.com/onyxml/onyx/ops"
 )
 
@@ -82,7 +80,7 @@ type convPixRun struct {
 	run    func(int)
 }
 
-var convPixRunPool = sync.Pool{New: func() any {
+var convPixRunPool = keep[convPixRun]{New: func() *convPixRun {
 	r := &convPixRun{}
 	r.run = func(i int) { r.chunk(i) }
 	return r
@@ -99,7 +97,7 @@ func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, r *
 	// Pack im2col^T: strips of mr pixels over the whole depth (+8 floats
 	// for the spill of a last group narrower than 8).
 	r.aBuf = convGrow(r.aBuf, strips*k.kdim*mr+8)
-	t, _ := convTilePool.Get().(*convTile)
+	t := convTilePool.Get()
 	if t == nil {
 		t = &convTile{}
 	}

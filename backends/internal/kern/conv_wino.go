@@ -28,7 +28,6 @@ package kern
 // resnet18 50.7 -> 38.6 ms (ORT 43.9 ms), squeezenet1_1 10.9 -> 9.4 ms.
 
 import (
-	"sync"
 	"unsafe"
 
 	"github.com/onyxml/onyx/ops"
@@ -260,7 +259,7 @@ type winoRun struct {
 	run     func(int)
 }
 
-var winoRunPool = sync.Pool{New: func() any {
+var winoRunPool = keep[winoRun]{New: func() *winoRun {
 	r := &winoRun{}
 	r.run = func(i int) { r.block(i) }
 	return r
@@ -271,7 +270,7 @@ type winoScratch struct {
 	v, m []float32
 }
 
-var winoScratchPool sync.Pool
+var winoScratchPool keep[winoScratch]
 
 func (k *winoKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	io, err := k.convShape(in[0].Shape())
@@ -285,7 +284,7 @@ func (k *winoKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		return nil
 	}
 	g := k.g
-	r := winoRunPool.Get().(*winoRun)
+	r := winoRunPool.Get()
 	defer winoRunPool.Put(r)
 	r.k = k
 	r.tilesWp = ceil8((io.ow + 1) / 2)
@@ -328,7 +327,7 @@ func (r *winoRun) block(b int) {
 	nr, mr := g.NR, g.MR
 	t0 := b * r.nt
 	nt := min(r.nt, r.tiles-t0)
-	s, _ := winoScratchPool.Get().(*winoScratch)
+	s := winoScratchPool.Get()
 	if s == nil {
 		s = &winoScratch{}
 	}

@@ -8,7 +8,6 @@ package kern
 
 import (
 	"math"
-	"sync"
 	"unsafe"
 
 	"github.com/onyxml/onyx/ops"
@@ -298,7 +297,7 @@ func (k *dwKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		k.planes(&io, 0, planes)
 		return nil
 	}
-	r := winRunPool.Get().(*winRun)
+	r := winRunPool.Get()
 	r.dw, r.io = k, io
 	r.chunks = min(work/dwMinChunk, 4*ec.Threads, planes)
 	ec.ParallelFor(r.chunks, r.run)
@@ -322,9 +321,9 @@ type winRun struct {
 // winScratchPool recycles the sliding-window kernels' scratch planes (the
 // depthwise padded planes, the pools' reciprocal counts), apart from the
 // SGEMM's buffers of other sizes.
-var winScratchPool sync.Pool
+var winScratchPool keep[[]float32]
 
-var winRunPool = sync.Pool{New: func() any {
+var winRunPool = keep[winRun]{New: func() *winRun {
 	r := &winRun{}
 	r.run = func(i int) { r.chunk(i) }
 	return r
@@ -345,7 +344,7 @@ func (r *winRun) chunk(i int) {
 // planes computes planes [p0, p1) (image-major).
 func (k *dwKernel) planes(io *convIO, p0, p1 int) {
 	g := k.geom(io)
-	buf, _ := winScratchPool.Get().(*[]float32)
+	buf := winScratchPool.Get()
 	if buf == nil {
 		buf = new([]float32)
 	}

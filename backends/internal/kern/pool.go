@@ -202,7 +202,7 @@ func (k *poolKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	var recip *[]float32
 	if k.avg {
 		f = winAvgS1
-		recip, _ = winScratchPool.Get().(*[]float32)
+		recip = winScratchPool.Get()
 		if recip == nil {
 			recip = new([]float32)
 		}
@@ -219,7 +219,7 @@ func (k *poolKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		k.planes(f, &a, &io, 0, planes)
 		return nil
 	}
-	r := winRunPool.Get().(*winRun)
+	r := winRunPool.Get()
 	r.pool, r.f, r.a, r.io = k, f, a, io
 	r.chunks = min(work/dwMinChunk, 4*ec.Threads, planes)
 	ec.ParallelFor(r.chunks, r.run)
@@ -273,7 +273,7 @@ func (k *poolKernel) planes(f int, geom *WinArgs, io *convIO, p0, p1 int) {
 		s := k.s
 		hp := max(a.padT+io.h, s*(io.oh-1)+k.kh)
 		wp := max(a.padL+io.w, s*ceil8(io.ow)+k.kw+16)
-		buf, _ := winScratchPool.Get().(*[]float32)
+		buf := winScratchPool.Get()
 		if buf == nil {
 			buf = new([]float32)
 		}

@@ -9,7 +9,6 @@ package kern
 import (
 	"fmt"
 	"math"
-	"sync"
 	"unsafe"
 )
 
@@ -122,9 +121,9 @@ type gemmCtx struct {
 	tile [2*maxMR*maxNR + maxNR]float32 // C, residual and column bias of a last panel
 }
 
-var gemmCtxPool = sync.Pool{New: func() any { return new(gemmCtx) }}
+var gemmCtxPool = keep[gemmCtx]{New: func() *gemmCtx { return new(gemmCtx) }}
 
-func getCtx() *gemmCtx { return gemmCtxPool.Get().(*gemmCtx) }
+func getCtx() *gemmCtx { return gemmCtxPool.Get() }
 
 func putCtx(c *gemmCtx) { gemmCtxPool.Put(c) }
 
@@ -382,12 +381,12 @@ func gemmPackA(dst []float32, mr, m, p0, kb int, a []float32, lda int, transA bo
 }
 
 // gemmPool recycles per-call packing buffers.
-var gemmPool sync.Pool
+var gemmPool keep[[]float32]
 
 // gemmScratch returns a 64-byte aligned buffer of at least n float32s from
 // the pool; give it back with gemmRelease.
 func gemmScratch(n int) *[]float32 {
-	if p, _ := gemmPool.Get().(*[]float32); p != nil {
+	if p := gemmPool.Get(); p != nil {
 		if cap(*p) >= n {
 			*p = (*p)[:n]
 			return p

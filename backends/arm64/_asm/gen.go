@@ -3,7 +3,8 @@
 // ../sgemm_kernels_arm64.go (the Go declarations and the table by row
 // count), and the depthwise and pooling routines,
 // ../window_kernels_arm64.{s,go} (win.go), and the activations,
-// ../elem_kernels_arm64.{s,go} (elem.go).
+// ../elem_kernels_arm64.{s,go} (elem.go), and the conv packer,
+// ../conv_kernels_arm64.{s,go} (conv.go).
 //
 // Run it with `go generate` in backends/arm64 (or `go run .` here). It has no
 // dependencies. The Go assembler lacks NEON's by-element FMLA and FMUL and
@@ -118,12 +119,15 @@ func main() {
 	outWGo := flag.String("wgo", "../window_kernels_arm64.go", "window routines' Go declarations output")
 	outES := flag.String("es", "../elem_kernels_arm64.s", "activations' assembly output")
 	outEGo := flag.String("ego", "../elem_kernels_arm64.go", "activations' Go declarations output")
+	outCS := flag.String("cs", "../conv_kernels_arm64.s", "conv packer's assembly output")
+	outCGo := flag.String("cgo", "../conv_kernels_arm64.go", "conv packer's Go declarations output")
 	flag.Parse()
 	for _, f := range []struct {
 		name string
 		data []byte
 	}{{*outS, asmFile()}, {*outGo, goDecls()}, {*outWS, winAsmFile()}, {*outWGo, winGoDecls()},
-		{*outES, elemAsmFile()}, {*outEGo, elemGoDecls()}} {
+		{*outES, elemAsmFile()}, {*outEGo, elemGoDecls()},
+		{*outCS, convAsmFile()}, {*outCGo, convGoDecls()}} {
 		if err := os.WriteFile(f.name, f.data, 0o644); err != nil {
 			log.Fatal(err)
 		}

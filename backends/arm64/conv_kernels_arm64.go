@@ -13,3 +13,11 @@ import "github.com/onyxml/onyx/backends/internal/kern"
 //
 //go:noescape
 func convPackF32NEON(args *kern.ConvPackArgs)
+
+// convTransposeF32NEON writes a pixel-major block channel-major with the
+// residual and the clamp: kern's convTransposeGo (ISA.ConvTranspose),
+// with its preconditions (rows and cols multiples of 8), in 4x4 blocks
+// transposed in registers.
+//
+//go:noescape
+func convTransposeF32NEON(args *kern.ConvTrArgs)

@@ -177,3 +177,124 @@ pack_count:
 	BNE pack_group
 pack_done:
 	RET
+
+// Offsets of the kern.ConvTrArgs fields.
+#define tr_src 0
+#define tr_dst 8
+#define tr_res 16
+#define tr_lds 24
+#define tr_ldd 32
+#define tr_rows 40
+#define tr_cols 48
+#define tr_flags 56
+#define tr_lo 64
+#define tr_hi 68
+
+// Flags (kern's winFlag*), as bit numbers.
+#define FLAGBIT_RES 0
+#define FLAGBIT_CLAMP 1
+
+// Registers of convTransposeF32NEON.
+#define SRC_COL R1
+#define DST_ROW R2
+#define RES_ROW R3
+#define LDS R4
+#define LDD R5
+#define C_LEFT R6
+#define COLS R7
+#define TR_FLAGS R8
+#define S_PTR R9
+#define D_PTR R10
+#define R_PTR R11
+#define P_LEFT2 R12
+#define PTR R13
+#define LDS4 R14
+#define LDD4 R15
+
+// func convTransposeF32NEON(args *kern.ConvTrArgs)
+TEXT ·convTransposeF32NEON(SB), NOSPLIT, $0-8
+	MOVD args+0(FP), ARGS
+	MOVD tr_src(ARGS), SRC_COL
+	MOVD tr_dst(ARGS), DST_ROW
+	MOVD tr_res(ARGS), RES_ROW
+	MOVD tr_lds(ARGS), LDS
+	MOVD tr_ldd(ARGS), LDD
+	MOVD tr_rows(ARGS), C_LEFT
+	MOVD tr_cols(ARGS), COLS
+	MOVD tr_flags(ARGS), TR_FLAGS
+	ADD $tr_lo, ARGS, PTR
+	VLD1R (PTR), [V20.S4]                        // lo
+	ADD $tr_hi, ARGS, PTR
+	VLD1R (PTR), [V21.S4]                        // hi
+	LSL $2, LDS, LDS4                            // 4 pixel rows of src
+	LSL $2, LDD, LDD4                            // 4 channel rows of dst
+	CBZ C_LEFT, tr_done
+	CBZ COLS, tr_done
+tr_chans:
+	// for c := 0; c < rows; c += 4
+	MOVD SRC_COL, S_PTR                          // src[0][c]
+	MOVD DST_ROW, D_PTR                          // dst[c][0]
+	MOVD RES_ROW, R_PTR                          // res[c][0]
+	MOVD COLS, P_LEFT2
+tr_pixels:
+	// for p := 0; p < cols; p += 4
+	MOVD S_PTR, PTR
+	VLD1 (PTR), [V0.S4]                          // src[p+0][c : c+4]
+	ADD LDS, PTR
+	VLD1 (PTR), [V1.S4]                          // src[p+1][c : c+4]
+	ADD LDS, PTR
+	VLD1 (PTR), [V2.S4]                          // src[p+2][c : c+4]
+	ADD LDS, PTR
+	VLD1 (PTR), [V3.S4]                          // src[p+3][c : c+4]
+	WORD $0x4e812804                             // TRN1 V4.4S, V0.4S, V1.4S; p0c0 p1c0 p0c2 p1c2
+	WORD $0x4e816805                             // TRN2 V5.4S, V0.4S, V1.4S; p0c1 p1c1 p0c3 p1c3
+	WORD $0x4e832846                             // TRN1 V6.4S, V2.4S, V3.4S; p2c0 p3c0 p2c2 p3c2
+	WORD $0x4e836847                             // TRN2 V7.4S, V2.4S, V3.4S; p2c1 p3c1 p2c3 p3c3
+	WORD $0x4ec62890                             // TRN1 V16.2D, V4.2D, V6.2D; channel c+0, pixels p..p+3
+	WORD $0x4ec728b1                             // TRN1 V17.2D, V5.2D, V7.2D; channel c+1
+	WORD $0x4ec66892                             // TRN2 V18.2D, V4.2D, V6.2D; channel c+2
+	WORD $0x4ec768b3                             // TRN2 V19.2D, V5.2D, V7.2D; channel c+3
+	TBZ $FLAGBIT_RES, TR_FLAGS, tr_noRes         // if flags&winFlagRes != 0 {
+	MOVD R_PTR, PTR
+	VLD1 (PTR), [V22.S4]                         // res[c+0][p : p+4]
+	ADD LDD, PTR
+	VLD1 (PTR), [V23.S4]                         // res[c+1][p : p+4]
+	ADD LDD, PTR
+	VLD1 (PTR), [V24.S4]                         // res[c+2][p : p+4]
+	ADD LDD, PTR
+	VLD1 (PTR), [V25.S4]                         // res[c+3][p : p+4]
+	WORD $0x4e36d610                             // FADD V16.4S, V16.4S, V22.4S
+	WORD $0x4e37d631                             // FADD V17.4S, V17.4S, V23.4S
+	WORD $0x4e38d652                             // FADD V18.4S, V18.4S, V24.4S
+	WORD $0x4e39d673                             // FADD V19.4S, V19.4S, V25.4S
+tr_noRes:
+	TBZ $FLAGBIT_CLAMP, TR_FLAGS, tr_noClamp     // if flags&winFlagClamp != 0 {
+	WORD $0x4e34f610                             // FMAX V16.4S, V16.4S, V20.4S; NaN stays NaN
+	WORD $0x4eb5f610                             // FMIN V16.4S, V16.4S, V21.4S
+	WORD $0x4e34f631                             // FMAX V17.4S, V17.4S, V20.4S; NaN stays NaN
+	WORD $0x4eb5f631                             // FMIN V17.4S, V17.4S, V21.4S
+	WORD $0x4e34f652                             // FMAX V18.4S, V18.4S, V20.4S; NaN stays NaN
+	WORD $0x4eb5f652                             // FMIN V18.4S, V18.4S, V21.4S
+	WORD $0x4e34f673                             // FMAX V19.4S, V19.4S, V20.4S; NaN stays NaN
+	WORD $0x4eb5f673                             // FMIN V19.4S, V19.4S, V21.4S
+tr_noClamp:
+	MOVD D_PTR, PTR
+	VST1 [V16.S4], (PTR)                         // dst[c+0][p : p+4]
+	ADD LDD, PTR
+	VST1 [V17.S4], (PTR)                         // dst[c+1][p : p+4]
+	ADD LDD, PTR
+	VST1 [V18.S4], (PTR)                         // dst[c+2][p : p+4]
+	ADD LDD, PTR
+	VST1 [V19.S4], (PTR)                         // dst[c+3][p : p+4]
+	ADD LDS4, S_PTR
+	ADD $16, D_PTR
+	ADD $16, R_PTR
+	SUBS $4, P_LEFT2
+	BNE tr_pixels
+	ADD $16, SRC_COL
+	ADD LDD4, DST_ROW
+	ADD LDD4, RES_ROW
+	SUBS $4, C_LEFT
+	BNE tr_chans
+tr_done:
+	RET

@@ -5,8 +5,8 @@ package arm64
 // The neon tier as a kern.ISA table: the 8x8 micro-kernels of
 // sgemm_kernels_arm64.s with their tile and blocking, and the depthwise
 // and pooling routines of window_kernels_arm64.s and the activations of
-// elem_kernels_arm64.s, and the conv packer of conv_kernels_arm64.s. The
-// pixel-major transposer and the Winograd transforms run kern's Go.
+// elem_kernels_arm64.s, and the conv packer and pixel-major transposer of
+// conv_kernels_arm64.s. The Winograd transforms run kern's Go.
 
 import "github.com/onyxml/onyx/backends/internal/kern"
 
@@ -16,8 +16,8 @@ import "github.com/onyxml/onyx/backends/internal/kern"
 // Neoverse cores; they were not tuned on hardware (only qemu was at hand).
 var isaNEON = &kern.ISA{Name: "neon", MR: 8, NR: 8, KC: 256, MC: 128, NC: 512,
 	Ready: func() bool { return hasASIMD }, Gemm: gemmNEON,
-	ConvPack: convPackF32NEON,
-	DW3x3S1:  dw3x3F32NEONS1, DW3x3S2: dw3x3F32NEONS2,
+	ConvPack: convPackF32NEON, ConvTranspose: convTransposeF32NEON,
+	DW3x3S1: dw3x3F32NEONS1, DW3x3S2: dw3x3F32NEONS2,
 	PaddedWindows: true,
 	DWS1:          dwF32NEONS1, DWS2: dwF32NEONS2,
 	MaxS1: poolMaxF32NEONS1, MaxS2: poolMaxF32NEONS2,

@@ -13,10 +13,25 @@
 // time are inferred on the actual inputs at run time, so a model with
 // symbolic dims runs at any valid size.
 //
-// Run executes the plan; it is safe for concurrent use and checks its
-// context between nodes. RunInto writes the outputs into the caller's
-// tensors; RunProfiled times every node. WithThreads(n) gives a Session a
-// worker pool that kernels split large work over.
+// Run executes the plan; it is safe for concurrent use. It checks its
+// context between nodes and between the chunks of a large node, and returns
+// ctx.Err() soon after the context is done, leaving the Session usable.
+// RunInto writes the outputs into the caller's tensors; RunProfiled times
+// every node. WithThreads(n) gives a Session a worker pool that kernels
+// split large work over. Close waits for the Runs in flight; later Runs
+// return ErrClosed.
+//
+// # Untrusted models
+//
+// A model is input from whoever wrote it. Compilation refuses malformed
+// graphs (cycles, undefined values, attributes of the wrong type) with an
+// error naming the node, and Limits (WithLimits; DefaultLimits otherwise)
+// bound tensor sizes, the total of initializers and arena, subgraph nesting
+// and node count, at compile time and, for shapes computed from input
+// values, at run time before allocating: errors wrap ErrLimit. A panic in a
+// kernel (a bug), on the calling goroutine or a pool worker, becomes an
+// error wrapping ErrKernel naming the node. Nothing in compilation recurses
+// per node, so long chains compile (a 10,000-node chain takes ~0.1 s).
 //
 //	m, err := onnx.LoadFile("model.onnx")
 //	s, err := runtime.NewSession(m, runtime.WithThreads(1))

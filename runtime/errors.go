@@ -26,6 +26,8 @@ var (
 	ErrClosed = errors.New("session closed")
 	// ErrKernel: a kernel failed (or panicked, which is a bug in onyx).
 	ErrKernel = errors.New("kernel failed")
+	// ErrLimit: the model needs more than the Session's Limits allow.
+	ErrLimit = errors.New("over a session limit")
 )
 
 // OpID names an operator at an opset version.

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/onyxml/onyx/ir"
@@ -43,9 +42,6 @@ var DefaultLimits = Limits{
 	MaxGraphDepth:  64,
 	MaxNodes:       1 << 20,
 }
-
-// ErrLimit: the model needs more than the Session's Limits allow.
-var ErrLimit = errors.New("over a session limit")
 
 // WithLimits sets the Session's resource limits; zero fields keep their
 // defaults (DefaultLimits) and negative ones are an error.

@@ -123,7 +123,8 @@ func (s *Session) Close() error {
 
 // Run executes the model on inputs (by name) and returns every model output
 // by name. It returns ctx.Err() if ctx is done before the run completes,
-// checked between nodes. Returned tensors belong to the caller.
+// checked between nodes and between the chunks of a large node (see
+// ops.ExecContext.ParallelFor). Returned tensors belong to the caller.
 func (s *Session) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
 	out := make(map[string]*tensor.Tensor, len(s.outputs))
 	if err := s.RunInto(ctx, inputs, out); err != nil {

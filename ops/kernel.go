@@ -90,37 +90,20 @@ type ParallelUntil interface {
 // as usual, and the runtime, which checks ec.Ctx after every node, discards
 // the partial result and returns ctx.Err().
 func (ec *ExecContext) ParallelFor(n int, fn func(i int)) {
-	var done <-chan struct{}
-	if ec != nil && ec.Ctx != nil {
-		done = ec.Ctx.Done()
-	}
 	if ec == nil || ec.Pool == nil || n < 2 {
 		for i := range n {
-			if isDone(done) {
+			if ec != nil && ec.Ctx != nil && ec.Ctx.Err() != nil {
 				return
 			}
 			fn(i)
 		}
 		return
 	}
-	if pu, ok := ec.Pool.(ParallelUntil); ok && done != nil {
-		pu.ForUntil(done, n, fn)
+	if pu, ok := ec.Pool.(ParallelUntil); ok && ec.Ctx != nil {
+		pu.ForUntil(ec.Ctx.Done(), n, fn)
 		return
 	}
 	ec.Pool.For(n, fn)
-}
-
-// isDone reports whether done (nil: never) is closed.
-func isDone(done <-chan struct{}) bool {
-	if done == nil {
-		return false
-	}
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
 }
 
 // KernelFactory builds the kernel for one node, once. It returns (nil, nil)

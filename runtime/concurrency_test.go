@@ -33,24 +33,32 @@ func TestConcurrentRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	inParallel(t, goroutines, runs, func(g, r int) error {
+		i := (r + g) % runs
+		got, err := run(i)
+		if err == nil && (got[0] != want[i][0] || got[1] != want[i][1]) {
+			err = fmt.Errorf("run %d: %v, want %v", i, got, want[i])
+		}
+		return err
+	})
+}
+
+// inParallel calls do(g, r) for r in [0, runs) on each of goroutines
+// goroutines g, all at once; a goroutine stops at its first error, and the
+// test fails with the errors.
+func inParallel(t *testing.T, goroutines, runs int, do func(g, r int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines)
 	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for r := range runs {
-				i := (r + g) % runs
-				got, err := run(i)
-				if err == nil && (got[0] != want[i][0] || got[1] != want[i][1]) {
-					err = fmt.Errorf("run %d: %v, want %v", i, got, want[i])
-				}
-				if err != nil {
+				if err := do(g, r); err != nil {
 					errs <- err
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

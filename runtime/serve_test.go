@@ -119,28 +119,14 @@ func TestServeResNet18(t *testing.T) {
 	const goroutines = 16
 	runs := servingRuns(t, time.Since(start)/time.Duration(len(inputs)))
 	start = time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, goroutines)
-	for g := range goroutines {
-		wg.Go(func() {
-			for r := range runs {
-				i := (g + r) % len(inputs)
-				res, err := s.Run(context.Background(), map[string]*tensor.Tensor{in: inputs[i]})
-				if err == nil && !sameBits(tensor.Data[float32](res[out]), want[i]) {
-					err = errors.New("a concurrent Run differs from the sequential one")
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	inParallel(t, goroutines, runs, func(g, r int) error {
+		i := (g + r) % len(inputs)
+		res, err := s.Run(context.Background(), map[string]*tensor.Tensor{in: inputs[i]})
+		if err == nil && !sameBits(tensor.Data[float32](res[out]), want[i]) {
+			err = errors.New("a concurrent Run differs from the sequential one")
+		}
+		return err
+	})
 	t.Logf("%d goroutines x %d Runs in %v", goroutines, runs, time.Since(start).Round(time.Millisecond))
 }
 

@@ -227,8 +227,9 @@ func TestOnyxBenchJSON(t *testing.T) {
 	if r.MeanMS < r.MinMS || r.MeanMS > r.MaxMS || r.StddevMS < 0 || r.FirstRunMS <= 0 || r.LoadMS <= 0 || r.CompileMS <= 0 {
 		t.Errorf("implausible times: %+v", r)
 	}
-	if r.RunsPerSec <= 0 || r.BytesPerRun <= 0 || r.AllocsPerRun <= 0 {
-		t.Errorf("throughput %v, bytes/run %v, allocs/run %v: want positive (a Run returns a new output)", r.RunsPerSec, r.BytesPerRun, r.AllocsPerRun)
+	// RunInto reusing its outputs may allocate nothing at all.
+	if r.RunsPerSec <= 0 || r.BytesPerRun < 0 || r.AllocsPerRun < 0 {
+		t.Errorf("throughput %v, bytes/run %v, allocs/run %v: want a positive throughput, no negative counts", r.RunsPerSec, r.BytesPerRun, r.AllocsPerRun)
 	}
 	if goruntime.GOOS == "linux" && r.PeakRSSBytes < 1<<20 {
 		t.Errorf("peak RSS %d on Linux, want at least 1 MiB", r.PeakRSSBytes)

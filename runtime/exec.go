@@ -18,6 +18,8 @@ type env struct {
 	// prof, when not nil, receives the time spent in each step of the main
 	// plan (indexed like plan.steps; subgraph time counts in their node).
 	prof []time.Duration
+	// alone: this Run leaves the pool's workers out (pool.pick).
+	alone bool
 }
 
 // run executes the main graph on the caller's inputs and hands each output
@@ -41,8 +43,16 @@ func (p *plan) run(caller *env, inputs map[string]*tensor.Tensor, emit func(name
 	if err := p.bindInputs(vals, inputs); err != nil {
 		return err
 	}
+	var start time.Time
+	if e.pool != nil {
+		e.alone = !e.pool.pick()
+		start = time.Now()
+	}
 	if err := p.execSteps(e, vals, e.prof, rs); err != nil {
 		return err
+	}
+	if e.pool != nil {
+		e.pool.record(!e.alone, time.Since(start))
 	}
 	for _, s := range p.outputs {
 		emit(p.names[s], vals[s])
@@ -99,7 +109,7 @@ func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration, rs
 	} else {
 		ec = &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads}
 	}
-	if e.pool != nil {
+	if e.pool != nil && !e.alone {
 		ec.Pool = e.pool
 	}
 	for i, st := range p.steps {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	goruntime "runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,13 @@ import (
 //   - workers spin briefly for the next loop only while a Run is in
 //     progress, and park on a channel between Runs;
 //   - one parallel loop runs at a time; a loop started while another runs
-//     (from a concurrent Run) runs on its caller alone.
+//     (from a concurrent Run) runs on its caller alone;
+//   - when another program keeps the other core busy, the workers only get
+//     in the caller's way (the OS runs them on the caller's core, or
+//     deschedules one holding a chunk the caller then waits for): resnet18
+//     took 1.8x as long with 2 threads as with 1. So each Run either uses
+//     the workers or runs every loop on its caller alone, whichever the
+//     recent Runs of the session found faster (pick and record).
 type pool struct {
 	wake    []chan struct{}
 	running atomic.Int32 // Runs in progress
@@ -39,6 +46,71 @@ type pool struct {
 
 	stop chan struct{}
 	done sync.WaitGroup
+
+	modes modeStats
+}
+
+// modeStats learns, from the times of a session's Runs, whether its Runs
+// are faster with the workers (mode 1) or on their caller alone (mode 0).
+type modeStats struct {
+	mu    sync.Mutex
+	runs  int
+	times [2][modeSamples]time.Duration // the latest Run times of each mode
+	n     [2]int                        // samples recorded per mode
+}
+
+const (
+	modeSamples = 5  // a mode's time is the median of its latest 5 Runs
+	modeExplore = 16 // every 16th Run tries the mode that is not the best
+)
+
+// pick reports whether the Run about to start should use the workers:
+// while either mode has fewer than modeSamples times the Runs alternate,
+// then they take the mode with the lower median time, trying the other one
+// every modeExplore Runs so that a change of load is noticed.
+func (p *pool) pick() bool {
+	m := &p.modes
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.runs++
+	if m.runs == 1 || m.n[0] < modeSamples || m.n[1] < modeSamples {
+		return m.n[1] <= m.n[0]
+	}
+	best := m.median(1) <= m.median(0)
+	if m.runs%modeExplore == 0 {
+		return !best
+	}
+	return best
+}
+
+// record notes the time d of a Run made in the given mode. Runs that
+// overlapped other Runs of the session say nothing about the mode and are
+// not recorded, nor is a session's first Run (it warms caches up).
+func (p *pool) record(workers bool, d time.Duration) {
+	if p.running.Load() > 1 {
+		return
+	}
+	m := &p.modes
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.runs == 1 {
+		return
+	}
+	i := 0
+	if workers {
+		i = 1
+	}
+	m.times[i][m.n[i]%modeSamples] = d
+	m.n[i]++
+}
+
+// median is the median of mode i's recorded times (m.mu held).
+func (m *modeStats) median(i int) time.Duration {
+	k := min(m.n[i], modeSamples)
+	var t [modeSamples]time.Duration
+	copy(t[:], m.times[i][:k])
+	slices.Sort(t[:k])
+	return t[k/2]
 }
 
 // spinFor is how long an idle worker polls for the next loop while a Run is

@@ -51,6 +51,11 @@
 // (With LoadFS, containment of symlinks is up to the fs.FS: os.DirFS follows
 // them, (*os.Root).FS does not leave the root.) Decode and Load, which have
 // no directory, reject models with external data unless given an Option.
+// Only regular files are read (not FIFOs or devices), and only within
+// their size: an offset or length past the end is an error. Hard links are
+// not refused: a hard link in the directory is a file there, made by
+// someone who could write to it (ONNX's own loader refuses files with more
+// than one link; onyx does not, so that deduplicated model stores work).
 //
 // # Errors
 //

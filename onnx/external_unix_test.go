@@ -4,10 +4,14 @@ package onnx
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"reflect"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/onyxml/onyx/tensor"
 )
 
 // A FIFO named as external data must be refused, not block the loader.
@@ -29,5 +33,20 @@ func TestOnnxExternalFIFO(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("LoadFile blocked on a FIFO")
+	}
+}
+
+// A hard link inside the model's directory is read like any file there
+// (see the package comment).
+func TestOnnxExternalHardLink(t *testing.T) {
+	dir := t.TempDir()
+	onnxWrite(t, filepath.Join(dir, "w.bin"), onnxF32Bytes(1, 2, 3, 4))
+	if err := os.Link(filepath.Join(dir, "w.bin"), filepath.Join(dir, "hard.bin")); err != nil {
+		t.Skipf("link: %v", err)
+	}
+	onnxWrite(t, filepath.Join(dir, "model.onnx"), onnxExtModel(t, onnxExtTensor("w", []int64{4}, "location", "hard.bin")))
+	m, err := LoadFile(filepath.Join(dir, "model.onnx"))
+	if err != nil || !reflect.DeepEqual(tensor.Data[float32](m.Graph.Initializer("w")), []float32{1, 2, 3, 4}) {
+		t.Fatalf("external data through a hard link: %v", err)
 	}
 }

@@ -14,6 +14,12 @@ import (
 // so that folding never multiplies the model's memory.
 const maxFoldElements = 1 << 20
 
+// maxFoldWork bounds the elements (inputs plus outputs) all the nodes a
+// compilation folds may touch, so that a small model cannot make NewSession
+// compute for minutes (a chain of MatMuls of 1000x1000 constants, each
+// within maxFoldElements); past it, constant nodes run at run time.
+var maxFoldWork int64 = 64 << 20 // a variable for tests
+
 // plan is a compiled graph: value slots and a flat list of steps. The main
 // graph and every subgraph (If branches, Loop and Scan bodies) are plans; a
 // subgraph's plan imports the enclosing values it reads through outer.
@@ -27,6 +33,8 @@ type plan struct {
 	outputs []int      // slots of graph outputs
 	steps   []*step
 	sub     bool // a subgraph: its inputs need not be typed
+
+	foldLeft *int64 // what remains of maxFoldWork, shared with subgraphs
 
 	mem     *memPlan   // the main plan's arena layout (nil for subgraphs)
 	aliased []bool     // slot -> written by an Aliaser: may share memory with anything
@@ -128,6 +136,11 @@ func (p *plan) newSlot(name string, ts ops.TypeShape) int {
 // formal inputs the model leaves undeclared.
 func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes []ops.TypeShape) (*plan, error) {
 	p := &plan{slots: map[string]int{}, sub: parent != nil}
+	if parent != nil {
+		p.foldLeft = parent.foldLeft
+	} else {
+		p.foldLeft = new(maxFoldWork)
+	}
 	for _, in := range g.Initializers {
 		if in.Tensor == nil {
 			return nil, fmt.Errorf("runtime: %w: initializer %q has no data", ErrInvalidModel, in.Name)
@@ -356,13 +369,25 @@ func (p *plan) fold(st *step) error {
 		if !allConst || !st.static {
 			return nil
 		}
+		work := int64(0)
 		for i := range n.Outputs {
 			if dims, ok := n.Out[i].ConcreteShape(); ok {
-				if c, _ := tensor.NumElements(dims); c > maxFoldElements {
+				c, _ := tensor.NumElements(dims)
+				if c > maxFoldElements {
 					return nil
 				}
+				work += int64(c)
 			}
 		}
+		for i, s := range st.in {
+			if s >= 0 && n.In[i].Value.Kind() == tensor.KindTensor {
+				work += int64(n.In[i].Value.Len())
+			}
+		}
+		if work > *p.foldLeft {
+			return nil
+		}
+		*p.foldLeft -= work
 		var err error
 		if vals, err = evalConst(n, st); err != nil {
 			return fmt.Errorf("runtime: %v: folding constants: %w", n.Node, wrapInvalid(err))

@@ -310,7 +310,7 @@ func (p *plan) compileNode(m *ir.Model, cfg *config, n *ops.Node) (st *step, err
 		st.subplans[a.Name] = sub
 	}
 	if err := n.Validate(); err != nil {
-		return nil, fmt.Errorf("runtime: %v (opset %d): %w", n.Node, n.Opset, fmt.Errorf("%w: %w", ErrInvalidModel, err))
+		return nil, fmt.Errorf("runtime: %v (opset %d): %w: %w", n.Node, n.Opset, ErrInvalidModel, err)
 	}
 	out, err := n.Schema.Infer(n)
 	if err != nil {

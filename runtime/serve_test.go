@@ -38,6 +38,15 @@ func resnet18(t *testing.T) (*ir.Model, *tensor.Tensor) {
 	return m, x
 }
 
+// skipIfSlow skips a resnet18 stress test where one Run takes over 2 s
+// (under an emulator such as qemu, where these tests would take minutes).
+func skipIfSlow(t *testing.T, one time.Duration) {
+	t.Helper()
+	if one > 2*time.Second {
+		t.Skipf("a resnet18 Run takes %v here (an emulator?): too slow for this test", one.Round(time.Millisecond))
+	}
+}
+
 // variants returns k different inputs: x with each element scaled by a
 // per-variant factor and shifted by noise.
 func variants(x *tensor.Tensor, k int) []*tensor.Tensor {
@@ -112,6 +121,9 @@ func TestServeResNet18(t *testing.T) {
 			t.Fatal(err)
 		}
 		want[i] = tensor.Data[float32](res[out])
+		if i == 0 {
+			skipIfSlow(t, time.Since(start))
+		}
 	}
 	if sameBits(want[0], want[1]) {
 		t.Fatal("different inputs give the same output")
@@ -141,10 +153,12 @@ func TestCloseWhileServing(t *testing.T) {
 	}
 	in, out := s.Inputs()[0].Name, s.Outputs()[0].Name
 	feed := map[string]*tensor.Tensor{in: x}
+	start := time.Now()
 	first, err := s.Run(context.Background(), feed)
 	if err != nil {
 		t.Fatal(err)
 	}
+	skipIfSlow(t, time.Since(start))
 	want := tensor.Data[float32](first[out])
 	var (
 		wg       sync.WaitGroup
@@ -260,6 +274,7 @@ func TestCancelResNet18(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := time.Since(start)
+	skipIfSlow(t, full)
 	want := tensor.Data[float32](first[out])
 	// 50 cancel points, fewer where a Run is slow (generic kernels, qemu,
 	// the race detector): each costs up to two Runs.

@@ -47,6 +47,22 @@ func skipIfSlow(t *testing.T, one time.Duration) {
 	}
 }
 
+// firstRun runs s (resnet18) on x and returns the feed, the output's name,
+// its values and the time the Run took; it skips the test if that is slow.
+func firstRun(t *testing.T, s *runtime.Session, x *tensor.Tensor) (map[string]*tensor.Tensor, string, []float32, time.Duration) {
+	t.Helper()
+	feed := map[string]*tensor.Tensor{s.Inputs()[0].Name: x}
+	out := s.Outputs()[0].Name
+	start := time.Now()
+	res, err := s.Run(context.Background(), feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := time.Since(start)
+	skipIfSlow(t, one)
+	return feed, out, tensor.Data[float32](res[out]), one
+}
+
 // variants returns k different inputs: x with each element scaled by a
 // per-variant factor and shifted by noise.
 func variants(x *tensor.Tensor, k int) []*tensor.Tensor {
@@ -151,15 +167,7 @@ func TestCloseWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, out := s.Inputs()[0].Name, s.Outputs()[0].Name
-	feed := map[string]*tensor.Tensor{in: x}
-	start := time.Now()
-	first, err := s.Run(context.Background(), feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	skipIfSlow(t, time.Since(start))
-	want := tensor.Data[float32](first[out])
+	feed, out, want, _ := firstRun(t, s, x)
 	var (
 		wg       sync.WaitGroup
 		ok       atomic.Int64
@@ -266,16 +274,7 @@ func TestCancelResNet18(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	in, out := s.Inputs()[0].Name, s.Outputs()[0].Name
-	feed := map[string]*tensor.Tensor{in: x}
-	start := time.Now()
-	first, err := s.Run(context.Background(), feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := time.Since(start)
-	skipIfSlow(t, full)
-	want := tensor.Data[float32](first[out])
+	feed, out, want, full := firstRun(t, s, x)
 	// 50 cancel points, fewer where a Run is slow (generic kernels, qemu,
 	// the race detector): each costs up to two Runs.
 	points := int(min(max(3*time.Second/(2*full), 5), 50))

@@ -18,7 +18,9 @@
 // ctx.Err() soon after the context is done, leaving the Session usable.
 // RunInto writes the outputs into the caller's tensors; RunProfiled times
 // every node. WithThreads(n) gives a Session a worker pool that kernels
-// split large work over. Close waits for the Runs in flight; later Runs
+// split large work over; each Run uses it only if the Session's recent
+// Runs were faster with it than without (another program busy on the other
+// cores makes the workers a loss). Close waits for the Runs in flight; later Runs
 // return ErrClosed.
 //
 // # Untrusted models

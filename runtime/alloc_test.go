@@ -80,9 +80,6 @@ func TestAllocsPerRunResNet18(t *testing.T) {
 	if zoo == "" {
 		t.Skip("ONYX_MODEL_ZOO is not set")
 	}
-	if raceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector")
-	}
 	m, err := onnx.LoadFile(filepath.Join(zoo, "resnet18", "model.onnx"))
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +172,7 @@ func TestViewsPlannedInArena(t *testing.T) {
 			}
 		}
 	}
-	if a := allocsPerRun(t, s, map[string]*tensor.Tensor{"x": randT(rand.New(rand.NewPCG(1, 1)), 2, 2, 3)}); a != 0 && !raceEnabled {
+	if a := allocsPerRun(t, s, map[string]*tensor.Tensor{"x": randT(rand.New(rand.NewPCG(1, 1)), 2, 2, 3)}); a != 0 {
 		t.Errorf("%v allocations per Run", a)
 	}
 }

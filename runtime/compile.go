@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/onyxml/onyx/internal/keep"
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
@@ -36,9 +37,9 @@ type plan struct {
 
 	foldLeft *int64 // what remains of maxFoldWork, shared with subgraphs
 
-	mem     *memPlan   // the main plan's arena layout (nil for subgraphs)
-	aliased []bool     // slot -> written by an Aliaser: may share memory with anything
-	states  stateStack // run states, reused across Runs
+	mem     *memPlan            // the main plan's arena layout (nil for subgraphs)
+	aliased []bool              // slot -> written by an Aliaser: may share memory with anything
+	states  keep.List[runState] // run states, reused across Runs (not dropped at GCs, unlike a sync.Pool)
 }
 
 type planInput struct {

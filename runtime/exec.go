@@ -25,14 +25,14 @@ type env struct {
 // run executes the main graph on the caller's inputs and hands each output
 // to emit (a tensor the caller may keep only during the call).
 func (p *plan) run(caller *env, inputs map[string]*tensor.Tensor, emit func(name string, t *tensor.Tensor)) error {
-	rs := p.states.get()
+	rs := p.states.Get()
 	if rs == nil {
 		rs = p.newRunState()
 	}
 	defer func() {
 		clear(rs.vals) // drop references to the caller's inputs and dead tensors
 		rs.env = env{}
-		p.states.put(rs)
+		p.states.Put(rs)
 	}()
 	// The Run's env lives in rs, so that the caller's does not escape to
 	// the heap.

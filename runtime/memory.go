@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"sort"
-	"sync"
 
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
@@ -11,8 +10,8 @@ import (
 // memPlan places the tensors of a static plan in per-dtype arenas, planned
 // once from the tensors' lifetimes: a tensor lives from the step that writes
 // it to the last step that reads it, and tensors whose lives do not overlap
-// share memory. Each concurrent Run takes its own set of arenas from a pool,
-// so steady-state Runs allocate nothing for intermediate tensors.
+// share memory. Each concurrent Run takes its own set of arenas from a free
+// list, so steady-state Runs allocate nothing for intermediate tensors.
 type memPlan struct {
 	offset    []int                // slot -> element offset in its dtype's arena; -1: not planned
 	size      map[tensor.DType]int // arena length in elements, per dtype
@@ -119,7 +118,7 @@ func (p *plan) planMemory() {
 		for _, a := range rs.arenas {
 			a.Zero()
 		}
-		p.states.put(rs)
+		p.states.Put(rs)
 	}
 }
 
@@ -213,35 +212,9 @@ func (f *freeList) release(off, n int) {
 	}
 }
 
-// stateStack keeps the run states of finished Runs for the next ones. Unlike
-// a sync.Pool it does not drop them at garbage collections, which would make
-// a later Run allocate (and fault in) its arenas again: a Session holds as
-// many states as it ever ran Runs at once.
-type stateStack struct {
-	mu   sync.Mutex
-	free []*runState
-}
-
-func (s *stateStack) get() *runState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.free) == 0 {
-		return nil
-	}
-	rs := s.free[len(s.free)-1]
-	s.free = s.free[:len(s.free)-1]
-	return rs
-}
-
-func (s *stateStack) put(rs *runState) {
-	s.mu.Lock()
-	s.free = append(s.free, rs)
-	s.mu.Unlock()
-}
-
-// runState is what one Run of the main plan needs, kept in a pool and
-// reused: value slots, the arenas with a tensor viewing each planned slot,
-// and per-step input/output slices.
+// runState is what one Run of the main plan needs, kept in the plan's free
+// list (plan.states) and reused: value slots, the arenas with a tensor
+// viewing each planned slot, and per-step input/output slices.
 type runState struct {
 	vals    []*tensor.Tensor
 	planned []*tensor.Tensor

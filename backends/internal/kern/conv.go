@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/onyxml/onyx/internal/keep"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -298,7 +299,7 @@ type convRun struct {
 	run  func(int)
 }
 
-var convRunPool = keep[convRun]{New: func() *convRun {
+var convRunPool = keep.List[convRun]{New: func() *convRun {
 	r := &convRun{}
 	r.run = func(i int) { r.chunk(i) }
 	return r
@@ -310,7 +311,7 @@ type convTile struct {
 	lanes []convLanes
 }
 
-var convTilePool keep[convTile]
+var convTilePool keep.List[convTile]
 
 func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	io, err := k.convShape(in[0].Shape())

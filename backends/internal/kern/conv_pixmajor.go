@@ -16,6 +16,7 @@ package kern
 // pixel-major (the same conv on an 8x8 input, whole panels, 3.8 ms).
 
 import (
+	"github.com/onyxml/onyx/internal/keep"
 	"github.com/onyxml/onyx/ops"
 )
 
@@ -80,7 +81,7 @@ type convPixRun struct {
 	run    func(int)
 }
 
-var convPixRunPool = keep[convPixRun]{New: func() *convPixRun {
+var convPixRunPool = keep.List[convPixRun]{New: func() *convPixRun {
 	r := &convPixRun{}
 	r.run = func(i int) { r.chunk(i) }
 	return r

@@ -499,9 +499,6 @@ func TestConvErrors(t *testing.T) {
 // TestConvNoAllocs checks that a Run allocates nothing once its pools are
 // warm, with each conv kernel: Winograd, channel-major, pixel-major.
 func TestConvNoAllocs(t *testing.T) {
-	if convRace {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
 	r := rand.New(rand.NewPCG(43, 44))
 	// 24x26 pixels: Winograd suits it for both tiers' tile widths.
 	c := convMake(kerRand(r, 1, 8, 24, 26), kerRand(r, 10, 8, 3, 3), kerRand(r, 10), kerRand(r, 1, 10, 24, 26), "Relu", nil,

@@ -30,6 +30,7 @@ package kern
 import (
 	"unsafe"
 
+	"github.com/onyxml/onyx/internal/keep"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -259,7 +260,7 @@ type winoRun struct {
 	run     func(int)
 }
 
-var winoRunPool = keep[winoRun]{New: func() *winoRun {
+var winoRunPool = keep.List[winoRun]{New: func() *winoRun {
 	r := &winoRun{}
 	r.run = func(i int) { r.block(i) }
 	return r
@@ -270,7 +271,7 @@ type winoScratch struct {
 	v, m []float32
 }
 
-var winoScratchPool keep[winoScratch]
+var winoScratchPool keep.List[winoScratch]
 
 func (k *winoKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	io, err := k.convShape(in[0].Shape())

@@ -10,6 +10,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/onyxml/onyx/internal/keep"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -321,9 +322,9 @@ type winRun struct {
 // winScratchPool recycles the sliding-window kernels' scratch planes (the
 // depthwise padded planes, the pools' reciprocal counts), apart from the
 // SGEMM's buffers of other sizes.
-var winScratchPool keep[[]float32]
+var winScratchPool keep.List[[]float32]
 
-var winRunPool = keep[winRun]{New: func() *winRun {
+var winRunPool = keep.List[winRun]{New: func() *winRun {
 	r := &winRun{}
 	r.run = func(i int) { r.chunk(i) }
 	return r

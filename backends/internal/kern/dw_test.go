@@ -158,9 +158,6 @@ func TestDWFused(t *testing.T) {
 
 // TestDWNoAllocs checks that a Run allocates nothing.
 func TestDWNoAllocs(t *testing.T) {
-	if convRace {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
 	r := rand.New(rand.NewPCG(55, 56))
 	c := dwCase(r, 1, 8, 14, 14, 3, 3, true, true, "Clip", []float32{0, 6}, kerAttrInts("pads", 1, 1, 1, 1))
 	for _, g := range kerAsmImpls(t) {

@@ -119,9 +119,6 @@ func TestPoolGlobalAverage(t *testing.T) {
 
 // TestPoolNoAllocs checks that a Run allocates nothing.
 func TestPoolNoAllocs(t *testing.T) {
-	if convRace {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
 	r := rand.New(rand.NewPCG(69, 70))
 	for _, c := range []convNodeCase{
 		poolCase("MaxPool", 12, kerRand(r, 1, 4, 20, 20), kerAttrInts("kernel_shape", 3, 3), kerAttrInts("strides", 2, 2)),

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/onyxml/onyx/internal/keep"
 )
 
 // GemmArgs is what a micro-kernel reads: one strip of r (<= MR) rows of C
@@ -121,7 +123,7 @@ type gemmCtx struct {
 	tile [2*maxMR*maxNR + maxNR]float32 // C, residual and column bias of a last panel
 }
 
-var gemmCtxPool = keep[gemmCtx]{New: func() *gemmCtx { return new(gemmCtx) }}
+var gemmCtxPool = keep.List[gemmCtx]{New: func() *gemmCtx { return new(gemmCtx) }}
 
 func getCtx() *gemmCtx { return gemmCtxPool.Get() }
 
@@ -381,7 +383,7 @@ func gemmPackA(dst []float32, mr, m, p0, kb int, a []float32, lda int, transA bo
 }
 
 // gemmPool recycles per-call packing buffers.
-var gemmPool keep[[]float32]
+var gemmPool keep.List[[]float32]
 
 // gemmScratch returns a 64-byte aligned buffer of at least n float32s from
 // the pool; give it back with gemmRelease.

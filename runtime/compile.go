@@ -92,6 +92,7 @@ func compile(m *ir.Model, cfg *config) (*plan, error) {
 	if err := p.checkTotal(initBytes, cfg.limits); err != nil {
 		return nil, err
 	}
+	p.prefault()
 	return p, nil
 }
 

@@ -109,17 +109,22 @@ func (p *plan) planMemory() {
 	for dt, n := range m.size {
 		m.peakBytes += int64(n) * int64(dt.Size())
 	}
-	// The first Run's state is made now, its arenas written once so that
-	// the OS maps their pages here rather than during that Run (which was
-	// 1.3x slower than later ones on squeezenet1_1 from page faults alone).
-	// Not for arenas too large to commit before a Run needs them.
-	if m.peakBytes <= prefaultMaxBytes {
-		rs := p.newRunState()
-		for _, a := range rs.arenas {
-			a.Zero()
-		}
-		p.states.Put(rs)
+}
+
+// prefault makes the first Run's state now, its arenas written once so that
+// the OS maps their pages here rather than during that Run (which was 1.3x
+// slower than later ones on squeezenet1_1 from page faults alone). Not for
+// arenas too large to commit before a Run needs them. Called once the plan
+// is within the Session's limits.
+func (p *plan) prefault() {
+	if p.mem == nil || p.mem.peakBytes > prefaultMaxBytes {
+		return
 	}
+	rs := p.newRunState()
+	for _, a := range rs.arenas {
+		a.Zero()
+	}
+	p.states.Put(rs)
 }
 
 // prefaultMaxBytes bounds the arenas NewSession maps in ahead of the first

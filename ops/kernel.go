@@ -91,12 +91,7 @@ type ParallelUntil interface {
 // the partial result and returns ctx.Err().
 func (ec *ExecContext) ParallelFor(n int, fn func(i int)) {
 	if ec == nil || ec.Pool == nil || n < 2 {
-		for i := range n {
-			if ec != nil && ec.Ctx != nil && ec.Ctx.Err() != nil {
-				return
-			}
-			fn(i)
-		}
+		ec.SerialFor(n, fn)
 		return
 	}
 	if pu, ok := ec.Pool.(ParallelUntil); ok && ec.Ctx != nil {
@@ -104,6 +99,19 @@ func (ec *ExecContext) ParallelFor(n int, fn func(i int)) {
 		return
 	}
 	ec.Pool.For(n, fn)
+}
+
+// SerialFor runs fn(i) for i in [0, n) in order on the calling goroutine,
+// skipping the calls not yet started once ec.Ctx is done (as ParallelFor
+// does): for kernels that keep small work on one thread even when ec has a
+// pool. ec may be nil.
+func (ec *ExecContext) SerialFor(n int, fn func(i int)) {
+	for i := range n {
+		if ec != nil && ec.Ctx != nil && ec.Ctx.Err() != nil {
+			return
+		}
+		fn(i)
+	}
 }
 
 // KernelFactory builds the kernel for one node, once. It returns (nil, nil)

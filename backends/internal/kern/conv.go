@@ -369,7 +369,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		if chunks > 1 && ec != nil && ec.Pool != nil && ec.Threads > 1 {
 			ec.ParallelFor(chunks, r.run)
 		} else {
-			serialFor(ec, chunks, r.run)
+			ec.SerialFor(chunks, r.run)
 		}
 	}
 	r.k, r.io = nil, convIO{}
@@ -408,18 +408,6 @@ func (k *convKernel) tiling(io *convIO, ec *ops.ExecContext) {
 		parts := min((want+have-1)/have, strips)
 		io.partRows = (strips + parts - 1) / parts * mr
 		io.parts = (k.mg + io.partRows - 1) / io.partRows
-	}
-}
-
-// serialFor runs fn(i) for i in [0, n) on the caller, stopping early once
-// the Run's context is done (the runtime then returns ctx.Err()), so that a
-// single-threaded large node is cancelled between chunks too.
-func serialFor(ec *ops.ExecContext, n int, fn func(int)) {
-	for i := range n {
-		if i > 0 && ec != nil && ec.Ctx != nil && ec.Ctx.Err() != nil {
-			return
-		}
-		fn(i)
 	}
 }
 

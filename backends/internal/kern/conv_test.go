@@ -547,6 +547,46 @@ func TestConvNoAllocs(t *testing.T) {
 	}
 }
 
+// TestConvCancelledRunsNoChunk: at one thread too, the implicit-GEMM and
+// Winograd convs claim no chunk once the Run's context is done (the runtime
+// then returns ctx.Err()), so a huge conv stops between chunks.
+func TestConvCancelledRunsNoChunk(t *testing.T) {
+	r := rand.New(rand.NewPCG(47, 48))
+	c := convMake(kerRand(r, 1, 8, 24, 26), kerRand(r, 10, 8, 3, 3), kerRand(r, 10), nil, "Relu", nil,
+		kerAttrInts("pads", 1, 1, 1, 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, g := range kerAsmImpls(t) {
+		if emulated(g) {
+			continue
+		}
+		for _, wino := range []int{convWinoAuto, convWinoFlip} {
+			convForceWino = wino
+			n, err := c.build(true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := convFactory(g, n)
+			convForceWino = convWinoAuto
+			if err != nil || k == nil {
+				t.Fatal(k, err)
+			}
+			y := tensor.Must(tensor.New(tensor.Float32, 1, 10, 24, 26))
+			for i := range tensor.Data[float32](y) {
+				tensor.Data[float32](y)[i] = float32(math.NaN())
+			}
+			if err := k.Run(&ops.ExecContext{Ctx: ctx, Threads: 1}, c.in, []*tensor.Tensor{y}); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range tensor.Data[float32](y) {
+				if !math.IsNaN(float64(v)) {
+					t.Fatalf("%T on %s: cancelled Run wrote y[%d] = %v", k, g.Name, i, v)
+				}
+			}
+		}
+	}
+}
+
 // TestConvShapeChange builds each kernel (implicit GEMM, pixel-major,
 // Winograd, depthwise) for one input size and runs it on others, against
 // generic, and checks that bad shapes at run time are errors.

@@ -309,7 +309,7 @@ func (k *winoKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		if r.blocks > 1 && ec != nil && ec.Pool != nil && ec.Threads > 1 && flops >= 2*convMinChunkFlops {
 			ec.ParallelFor(r.blocks, r.run)
 		} else {
-			serialFor(ec, r.blocks, r.run)
+			ec.SerialFor(r.blocks, r.run)
 		}
 		if act := k.ep.Act; act != ActNone && act != ActRelu && act != ActClip {
 			g.activate(io.y[img*k.m*io.ohw:(img+1)*k.m*io.ohw], &k.ep)

@@ -6,6 +6,7 @@ package generic
 // actual input shapes.
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/onyxml/onyx/ops"
@@ -146,57 +147,59 @@ func shpNewSlice(n *ops.Node) (ops.Kernel, error) {
 	// With constant starts, ends, axes and steps and a known rank, the
 	// parameters are read once here rather than per Run.
 	var built *ops.SliceArgs
-	if r := len(n.In[0].Shape); n.In[0].Shape != nil {
-		var vals [4][]int64
-		known := true
-		for i := 1; n.Opset >= 10 && i < 5 && i < len(n.In); i++ {
-			if n.In[i].Absent {
-				continue
+	if n.In[0].Shape != nil {
+		p, err := shpSliceArgs(n, len(n.In[0].Shape), func(i int) ([]int64, bool, error) {
+			if i >= len(n.In) || n.In[i].Absent {
+				return nil, false, nil
 			}
 			v, ok := n.InInts(i)
 			if !ok {
-				known = false
-				break
+				return nil, false, errNotConstant
 			}
-			if v == nil {
-				v = []int64{}
-			}
-			vals[i-1] = v
-		}
-		if known {
-			if p, err := ops.SliceParams(n, r, vals[0], vals[1], vals[2], vals[3]); err == nil {
-				built = &p
-			}
+			return v, true, nil
+		})
+		if err == nil {
+			built = &p
 		}
 	}
 	return ops.KernelFunc(func(_ *ops.ExecContext, in, out []*tensor.Tensor) error {
 		x := in[0]
-		xs := x.Shape()
-		if built != nil && len(xs) == len(n.In[0].Shape) {
+		if built != nil && x.Rank() == len(n.In[0].Shape) {
 			return shpSlice(el, x, built, out, dt)
 		}
-		var vals [4][]int64
-		if n.Opset >= 10 {
-			for i := 1; i < 5 && i < len(in); i++ {
-				if in[i] == nil {
-					continue
-				}
-				v, err := shpInts(in[i])
-				if err != nil {
-					return err
-				}
-				if v == nil {
-					v = []int64{}
-				}
-				vals[i-1] = v
+		p, err := shpSliceArgs(n, x.Rank(), func(i int) ([]int64, bool, error) {
+			if i >= len(in) || in[i] == nil {
+				return nil, false, nil
 			}
-		}
-		p, err := ops.SliceParams(n, len(xs), vals[0], vals[1], vals[2], vals[3])
+			v, err := shpInts(in[i])
+			return v, true, err
+		})
 		if err != nil {
 			return err
 		}
 		return shpSlice(el, x, &p, out, dt)
 	}), nil
+}
+
+// errNotConstant: a Slice parameter is not known before the Run.
+var errNotConstant = errors.New("not a constant")
+
+// shpSliceArgs reads Slice's starts, ends, axes and steps (inputs 1-4 from
+// opset 10, through read, which reports whether input i is given; before,
+// attributes) for an input of rank r.
+func shpSliceArgs(n *ops.Node, r int, read func(i int) ([]int64, bool, error)) (ops.SliceArgs, error) {
+	var vals [4][]int64
+	for i := 1; n.Opset >= 10 && i < 5; i++ {
+		v, given, err := read(i)
+		if err != nil {
+			return ops.SliceArgs{}, err
+		}
+		if given && v == nil {
+			v = []int64{}
+		}
+		vals[i-1] = v
+	}
+	return ops.SliceParams(n, r, vals[0], vals[1], vals[2], vals[3])
 }
 
 // shpSlice copies the slice p of x into out[0].

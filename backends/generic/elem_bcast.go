@@ -234,16 +234,6 @@ func (it *elemIter) next(p *elemPlan) {
 	}
 }
 
-// elemRun1 applies row over one input broadcast to the output.
-func elemRun1[A, O any](p *elemPlan, d []O, x []A, row func(d []O, x []A)) {
-	n, nx := p.inner, p.runLen(0)
-	var it elemIter
-	for o := 0; o < p.total; o += n {
-		row(d[o:o+n], x[it.off[0]:it.off[0]+nx])
-		it.next(p)
-	}
-}
-
 // elemRun2 applies row over two inputs broadcast to the output.
 func elemRun2[A, B, O any](p *elemPlan, d []O, x []A, y []B, row func(d []O, x []A, y []B)) {
 	n, nx, ny := p.inner, p.runLen(0), p.runLen(1)

@@ -263,6 +263,16 @@ func (c *convNode) convShape(xs []int) (io convIO, err error) {
 	return io, nil
 }
 
+// runIO checks a Run's input, output, bias and residual against the node
+// and returns their geometry and data.
+func (c *convNode) runIO(in, out []*tensor.Tensor) (convIO, error) {
+	io, err := c.convShape(in[0].Shape())
+	if err != nil {
+		return io, err
+	}
+	return io, c.convInputs(in, out, &io)
+}
+
 // convInputs checks and returns the output, bias and residual of a Run.
 func (c *convNode) convInputs(in, out []*tensor.Tensor, io *convIO) error {
 	y, err := kerOut(out, 0, []int{io.n, c.m, io.oh, io.ow})
@@ -314,11 +324,8 @@ type convTile struct {
 var convTilePool keep.List[convTile]
 
 func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
-	io, err := k.convShape(in[0].Shape())
+	io, err := k.runIO(in, out)
 	if err != nil {
-		return err
-	}
-	if err := k.convInputs(in, out, &io); err != nil {
 		return err
 	}
 	if io.n == 0 || io.ohw == 0 {

@@ -274,11 +274,8 @@ type winoScratch struct {
 var winoScratchPool keep.List[winoScratch]
 
 func (k *winoKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
-	io, err := k.convShape(in[0].Shape())
+	io, err := k.runIO(in, out)
 	if err != nil {
-		return err
-	}
-	if err := k.convInputs(in, out, &io); err != nil {
 		return err
 	}
 	if io.n == 0 || io.ohw == 0 {

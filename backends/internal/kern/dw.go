@@ -282,11 +282,8 @@ func (k *dwKernel) geom(io *convIO) dwGeom {
 }
 
 func (k *dwKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
-	io, err := k.convShape(in[0].Shape())
+	io, err := k.runIO(in, out)
 	if err != nil {
-		return err
-	}
-	if err := k.convInputs(in, out, &io); err != nil {
 		return err
 	}
 	planes := io.n * io.c

@@ -3,13 +3,10 @@ package runtime_test
 import (
 	"context"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	goruntime "runtime"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
-	"github.com/onyxml/onyx/onnx"
 	"github.com/onyxml/onyx/runtime"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -76,19 +73,8 @@ func TestArenaPlanAndReuse(t *testing.T) {
 // their scratch per Run. Nodes on generic kernels (a CPU without a fast
 // tier) may allocate, so the bound is 0 only when none runs there.
 func TestAllocsPerRunResNet18(t *testing.T) {
-	zoo := os.Getenv("ONYX_MODEL_ZOO")
-	if zoo == "" {
-		t.Skip("ONYX_MODEL_ZOO is not set")
-	}
-	m, err := onnx.LoadFile(filepath.Join(zoo, "resnet18", "model.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, x := resnet18(t)
 	s, err := runtime.NewSession(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := onnx.ReadTensorFile(filepath.Join(zoo, "resnet18", "test_data_set_0", "input_0.pb"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,11 @@ import (
 //
 //	ONYX_MODEL_ZOO=../shared/models go test ./testcase -run '^$' -bench Zoo -count 6 | tee new.txt
 func BenchmarkZoo(b *testing.B) {
-	zoo := os.Getenv("ONYX_MODEL_ZOO")
-	if zoo == "" {
+	dirs, err := testcase.ZooCases()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if dirs == nil {
 		b.Skip("ONYX_MODEL_ZOO is not set: set it to a folder of test cases (such as ../shared/models)")
 	}
 	threads := 1
@@ -36,12 +39,7 @@ func BenchmarkZoo(b *testing.B) {
 		}
 		threads = n
 	}
-	models, _ := filepath.Glob(filepath.Join(zoo, "*", "model.onnx"))
-	if len(models) == 0 {
-		b.Fatalf("ONYX_MODEL_ZOO=%s holds no */model.onnx", zoo)
-	}
-	for _, m := range models {
-		dir := filepath.Dir(m)
+	for _, dir := range dirs {
 		b.Run(filepath.Base(dir), func(b *testing.B) {
 			c, err := testcase.Load(dir)
 			if err != nil {

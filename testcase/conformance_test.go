@@ -137,16 +137,14 @@ func writePassList(path string, set map[string]bool) error {
 // TestModelZoo runs every test case under $ONYX_MODEL_ZOO (CI points it at
 // ../shared/models: real CNNs exported from PyTorch).
 func TestModelZoo(t *testing.T) {
-	zoo := os.Getenv("ONYX_MODEL_ZOO")
-	if zoo == "" {
+	dirs, err := testcase.ZooCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dirs == nil {
 		t.Skip("ONYX_MODEL_ZOO is not set: no model zoo to run (CI sets it to ../shared/models)")
 	}
-	dirs, _ := filepath.Glob(filepath.Join(zoo, "*", "model.onnx"))
-	if len(dirs) == 0 {
-		t.Fatalf("ONYX_MODEL_ZOO=%s holds no */model.onnx", zoo)
-	}
-	for _, m := range dirs {
-		dir := filepath.Dir(m)
+	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			c, err := testcase.Load(dir)
 			if err != nil {

@@ -43,6 +43,29 @@ type DataSet struct {
 	Outputs []*tensor.Tensor
 }
 
+// ZooEnv names the environment variable that points the tests and
+// benchmarks at a folder of test cases (a model zoo), one folder a case.
+const ZooEnv = "ONYX_MODEL_ZOO"
+
+// ZooCases returns the case folders (those holding a model.onnx) of the
+// zoo $ONYX_MODEL_ZOO names, sorted; an empty result when it is unset, and
+// an error when it is set but holds no case.
+func ZooCases() ([]string, error) {
+	zoo := os.Getenv(ZooEnv)
+	if zoo == "" {
+		return nil, nil
+	}
+	models, _ := filepath.Glob(filepath.Join(zoo, "*", "model.onnx"))
+	if len(models) == 0 {
+		return nil, fmt.Errorf("%s=%s holds no */model.onnx", ZooEnv, zoo)
+	}
+	dirs := make([]string, len(models))
+	for i, m := range models {
+		dirs[i] = filepath.Dir(m)
+	}
+	return dirs, nil
+}
+
 // Load reads the case in dir. It fails if there is no model.onnx or no
 // test_data_set_* folder, or if any file does not decode.
 func Load(dir string) (*Case, error) {

@@ -3,7 +3,6 @@ package kern_test
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -30,8 +29,11 @@ func archTier() (string, []string) {
 // rtol 1e-3) and agree within 1e-4. With -short (under an emulator, say)
 // only the tier's session runs, against the case's data.
 func TestZooAgainstGeneric(t *testing.T) {
-	zoo := os.Getenv("ONYX_MODEL_ZOO")
-	if zoo == "" {
+	dirs, err := testcase.ZooCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dirs == nil {
 		t.Skip("ONYX_MODEL_ZOO is not set: set it to a folder of test cases (such as ../shared/models)")
 	}
 	tier, features := archTier()
@@ -39,12 +41,7 @@ func TestZooAgainstGeneric(t *testing.T) {
 		t.Skip("no amd64 or arm64 tier in use")
 	}
 	t.Logf("tier %s, CPU features %v", tier, features)
-	dirs, _ := filepath.Glob(filepath.Join(zoo, "*", "model.onnx"))
-	if len(dirs) == 0 {
-		t.Fatalf("ONYX_MODEL_ZOO=%s holds no */model.onnx", zoo)
-	}
-	for _, m := range dirs {
-		dir := filepath.Dir(m)
+	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			c, err := testcase.Load(dir)
 			if err != nil {

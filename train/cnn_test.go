@@ -94,7 +94,9 @@ func TestGradSmallCNN(t *testing.T) {
 // TestGradTrainingMode checks TrainingMode's rewrites and its errors.
 func TestGradTrainingMode(t *testing.T) {
 	b := newGrGraph(15)
-	x := b.input("x", b.rand(-1, 1, 2, 3))
+	// 2×128 elements: an unseeded Dropout keeping or zeroing all of them has
+	// probability 2^-255, and a zero count outside [64, 192] about 1e-12.
+	x := b.input("x", b.rand(1, 2, 2, 128))
 	y := b.op("Dropout", []string{x})
 	y2 := b.op("Dropout", []string{y, b.init("r", tensor.Scalar(float32(0.2))), b.input("tm", tensor.Scalar(false))})
 	b.output(y2)
@@ -115,13 +117,17 @@ func TestGradTrainingMode(t *testing.T) {
 	}
 	out := grRun(t, s, b.feeds)[y2]
 	zeros := 0
-	for _, v := range tensor.Data[float64](out) {
-		if v == 0 {
+	in := tensor.Data[float64](b.feeds[x])
+	for i, v := range tensor.Data[float64](out) {
+		switch {
+		case v == 0:
 			zeros++
+		case math.Abs(v-2*in[i]) > 1e-12:
+			t.Fatalf("element %d kept as %v, want 2×%v (scaled by 1/(1-0.5))", i, v, in[i])
 		}
 	}
-	if zeros == 0 {
-		t.Errorf("training-mode Dropout with ratio 0.5 zeroed nothing: %v", out)
+	if zeros < 64 || zeros > 192 {
+		t.Errorf("training-mode Dropout with ratio 0.5 zeroed %d of 256 elements", zeros)
 	}
 
 	for name, m := range map[string]*ir.Model{

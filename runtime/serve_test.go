@@ -80,16 +80,8 @@ func variants(x *tensor.Tensor, k int) []*tensor.Tensor {
 }
 
 // serveThreads is 2, so that the sessions' worker pool is shared by the
-// concurrent Runs too; under the race detector it is 1, because the amd64
-// Winograd convolution tells the detector that each chunk writes the whole
-// output image (it writes only its tiles), a false race between the chunks
-// of one loop.
-func serveThreads() int {
-	if raceEnabled {
-		return 1
-	}
-	return 2
-}
+// concurrent Runs too.
+const serveThreads = 2
 
 func sameBits(a, b []float32) bool {
 	if len(a) != len(b) {
@@ -122,7 +114,7 @@ func servingRuns(t *testing.T, one time.Duration) int {
 // bit-identical to the sequential result for the same input.
 func TestServeResNet18(t *testing.T) {
 	m, x := resnet18(t)
-	s, err := runtime.NewSession(m, runtime.WithThreads(serveThreads()))
+	s, err := runtime.NewSession(m, runtime.WithThreads(serveThreads))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +155,7 @@ func TestServeResNet18(t *testing.T) {
 // them, and every later Run returns ErrClosed.
 func TestCloseWhileServing(t *testing.T) {
 	m, x := resnet18(t)
-	s, err := runtime.NewSession(m, runtime.WithThreads(serveThreads()))
+	s, err := runtime.NewSession(m, runtime.WithThreads(serveThreads))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -393,6 +393,37 @@ func (r *winoRun) block(b int) {
 		out.lo, out.hi = k.ep.Min, k.ep.Max
 	}
 	gemmRaceRead(s.m)
-	gemmRaceWrite(io.y[base : base+k.m*io.ohw])
+	winoRaceWrite(io.y[base:base+k.m*io.ohw], k.m, io.oh, io.ow, r.tilesWp, t0, nt)
 	g.WinoOut(out)
+}
+
+// winoRaceWrite tells the race detector which pixels the output transform
+// of tiles [t0, t0+nt) writes in each of the cout planes of y (oh×ow): the
+// 2×2 blocks of those tiles, no more, so that the blocks of one image, run
+// in parallel, do not appear to race.
+func winoRaceWrite(y []float32, cout, oh, ow, tilesWp, t0, nt int) {
+	if !raceOn {
+		return
+	}
+	winoSpans(oh, ow, tilesWp, t0, nt, func(oy, x0, x1 int) {
+		for co := range cout {
+			off := co*oh*ow + oy*ow
+			gemmRaceWrite(y[off+x0 : off+x1])
+		}
+	})
+}
+
+// winoSpans calls f(oy, x0, x1) for each output row segment [x0, x1) of
+// row oy that tiles [t0, t0+nt) of an oh×ow output cover (tilesWp tiles
+// per tile row, those past the right edge covering nothing).
+func winoSpans(oh, ow, tilesWp, t0, nt int, f func(oy, x0, x1 int)) {
+	for t := t0; t < t0+nt; {
+		th, tw := t/tilesWp, t%tilesWp
+		tws := min(tilesWp-tw, t0+nt-t) // tiles of this tile row in the block
+		x0, x1 := 2*tw, min(2*(tw+tws), ow)
+		for oy := 2 * th; oy < min(2*th+2, oh) && x0 < x1; oy++ {
+			f(oy, x0, x1)
+		}
+		t += tws
+	}
 }

@@ -104,3 +104,24 @@ func TestWinoTransforms(t *testing.T) {
 		}
 	}
 }
+
+// TestWinoSpans checks that the blocks of a Winograd image, as the race
+// detector is told of them, cover each output pixel exactly once.
+func TestWinoSpans(t *testing.T) {
+	for _, c := range []struct{ oh, ow, nt int }{{1, 1, 8}, {7, 7, 8}, {14, 14, 16}, {56, 56, 24}, {5, 33, 40}, {28, 2, 8}} {
+		tilesH, tilesWp := (c.oh+1)/2, ((c.ow+1)/2+7)/8*8
+		seen := make([]int, c.oh*c.ow)
+		for t0 := 0; t0 < tilesH*tilesWp; t0 += c.nt {
+			winoSpans(c.oh, c.ow, tilesWp, t0, min(c.nt, tilesH*tilesWp-t0), func(oy, x0, x1 int) {
+				for x := x0; x < x1; x++ {
+					seen[oy*c.ow+x]++
+				}
+			})
+		}
+		for i, n := range seen {
+			if n != 1 {
+				t.Fatalf("%dx%d in blocks of %d tiles: pixel (%d, %d) covered %d times", c.oh, c.ow, c.nt, i/c.ow, i%c.ow, n)
+			}
+		}
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"unsafe"
 )
 
+// raceOn is whether the race detector is on.
+const raceOn = true
+
 // gemmRaceRead tells the race detector that assembly reads x.
 func gemmRaceRead(x []float32) {
 	if len(x) > 0 {

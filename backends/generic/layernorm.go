@@ -171,7 +171,8 @@ func lnMVNRun[T nnFloat](axes []int64) ops.KernelFunc {
 		}
 		p := newRedPlan(xs, mask)
 		groups := x.Len() / p.count
-		odo := p.odometer()
+		var buf [6]int
+		odo := p.odometer(buf[:])
 		xd, yd := tensor.Data[T](x), tensor.Data[T](y)
 		cnt := float64(p.count)
 		for range groups {

@@ -111,8 +111,15 @@ type redOdometer struct {
 	base               int
 }
 
-func (p *redPlan) odometer() *redOdometer {
-	return &redOdometer{dims: p.keptDims, strides: p.keptStrides, idx: make([]int, len(p.keptDims))}
+// odometer starts at p's first output, keeping its index in buf (which a
+// caller declares as a local array, so that a walk allocates nothing when
+// the kept groups fit in it: they are at most half the rank, rounded up).
+func (p *redPlan) odometer(buf []int) redOdometer {
+	idx := buf[:0]
+	for range p.keptDims {
+		idx = append(idx, 0)
+	}
+	return redOdometer{dims: p.keptDims, strides: p.keptStrides, idx: idx}
 }
 
 func (o *redOdometer) next() {
@@ -130,7 +137,8 @@ func (o *redOdometer) next() {
 // redFoldAcc computes Sum, Mean, Prod, L1, L2, SumSquare and LogSum,
 // accumulating in A.
 func redFoldAcc[T tensor.Numeric, A float64 | int64](k redKind, p *redPlan, x, y []T) {
-	odo := p.odometer()
+	var buf [6]int
+	odo := p.odometer(buf[:])
 	n, st := p.runLen, p.runStride
 	for oi := range y {
 		var acc A
@@ -185,7 +193,8 @@ func redFoldAcc[T tensor.Numeric, A float64 | int64](k redKind, p *redPlan, x, y
 // reduction yields the identity (-Inf/+Inf, or the type's min/max).
 func redFoldMaxMin[T tensor.Numeric](isMax bool, p *redPlan, x, y []T) {
 	lo, hi := redLimits[T]()
-	odo := p.odometer()
+	var buf [6]int
+	odo := p.odometer(buf[:])
 	n, st := p.runLen, p.runStride
 	for oi := range y {
 		acc := hi
@@ -216,7 +225,8 @@ func redFoldMaxMin[T tensor.Numeric](isMax bool, p *redPlan, x, y []T) {
 // redFoldLSE computes log(sum(exp(x))) stably, as m + log(sum(exp(x-m)))
 // with m the maximum.
 func redFoldLSE[T tensor.Numeric](p *redPlan, x, y []T) {
-	odo := p.odometer()
+	var buf [6]int
+	odo := p.odometer(buf[:])
 	n, st := p.runLen, p.runStride
 	for oi := range y {
 		m := math.Inf(-1)
@@ -397,6 +407,12 @@ type redKernel struct {
 	fromInput bool    // axes come from input 1
 	noop      bool    // noop_with_empty_axes
 	attrAxes  []int64 // axes attribute (older opsets)
+
+	// When the input shape and the axes are known at build (the usual
+	// case), the plan is made once: a Run on that shape reuses it.
+	shape    []int
+	plan     *redPlan
+	outShape []int
 }
 
 func redFactory(k redKind) ops.KernelFactory {
@@ -414,8 +430,13 @@ func redFactory(k redKind) ops.KernelFactory {
 			rk.attrAxes = append([]int64(nil), n.AttrInts("axes")...)
 		}
 		if r := n.In[0].Rank(); r >= 0 && (!rk.fromInput || !n.HasIn(1) || n.InValue(1) != nil) {
-			if _, err := ops.ReduceAxes(n, r, n.InValue(1)); err != nil {
+			mask, err := ops.ReduceAxes(n, r, n.InValue(1))
+			if err != nil {
 				return nil, err
+			}
+			if shape, ok := n.In[0].ConcreteShape(); ok {
+				rk.shape, rk.plan = shape, newRedPlan(shape, mask)
+				rk.outShape = ops.ReduceShape(shape, mask, rk.keep)
 			}
 		}
 		return rk, nil
@@ -425,6 +446,14 @@ func redFactory(k redKind) ops.KernelFactory {
 // Run reduces in[0] over the node's axes.
 func (k *redKernel) Run(_ *ops.ExecContext, in, out []*tensor.Tensor) error {
 	x := in[0]
+	if k.plan != nil && tensor.SameShape(x.Shape(), k.shape) {
+		y, err := redOutput(out, 0, k.dt, k.outShape)
+		if err != nil {
+			return err
+		}
+		k.run(k.plan, x, y)
+		return nil
+	}
 	list := k.attrAxes
 	if k.fromInput && len(in) > 1 && in[1] != nil {
 		if in[1].Rank() > 1 {

@@ -1,6 +1,7 @@
 package generic
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -422,5 +423,59 @@ func BenchmarkRedSum(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestReduceStaticPlan: with the input shape and axes known at build, a
+// Reduce kernel plans once and a Run allocates nothing; the result is the
+// mean, and an input of another shape still runs (planned per call).
+func TestReduceStaticPlan(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	x := tensor.Must(tensor.New(tensor.Float32, 2, 3, 4, 5))
+	for i := range tensor.Data[float32](x) {
+		tensor.Data[float32](x)[i] = r.Float32()
+	}
+	axes := tensor.Must(tensor.FromSlice([]int64{2, -1}, 2))
+	node := &ir.Node{OpType: "ReduceMean", Inputs: []string{"x", "axes"}, Outputs: []string{"y"}}
+	n := &ops.Node{Node: node, Schema: ops.LookupSchema("", "ReduceMean", 18), Opset: 18,
+		In: []ops.TypeShape{ops.Of(tensor.Float32, 2, 3, 4, 5), ops.Known(axes)}}
+	outTS, err := n.Schema.Infer(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Out = outTS
+	k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+	out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 2, 3, 1, 1))}
+	in := []*tensor.Tensor{x, axes}
+	if allocs := testing.AllocsPerRun(20, func() {
+		if err := k.Run(ec, in, out); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("%v allocations per Run", allocs)
+	}
+	xs := tensor.Data[float32](x)
+	for i, got := range tensor.Data[float32](out[0]) {
+		var s float64
+		for _, v := range xs[i*20 : (i+1)*20] {
+			s += float64(v)
+		}
+		if want := float32(s / 20); math.Abs(float64(got-want)) > 1e-6 {
+			t.Errorf("mean %d = %v, want %v", i, got, want)
+		}
+	}
+	// Another shape: planned at the call.
+	x2 := tensor.Must(tensor.New(tensor.Float32, 1, 2, 2, 2))
+	copy(tensor.Data[float32](x2), []float32{1, 2, 3, 4, 5, 6, 7, 8})
+	out2 := []*tensor.Tensor{nil}
+	if err := k.Run(ec, []*tensor.Tensor{x2, axes}, out2); err != nil {
+		t.Fatal(err)
+	}
+	if got := tensor.Data[float32](out2[0]); fmt.Sprint(out2[0].Shape(), got) != "[1 2 1 1] [2.5 6.5]" {
+		t.Errorf("other shape: %v %v", out2[0].Shape(), got)
 	}
 }

@@ -114,16 +114,26 @@ func (b *benchSetup) check(pos []string) string {
 func (b *benchSetup) options() ([]runtime.Option, error) {
 	opts := []runtime.Option{runtime.WithThreads(b.threads)}
 	if b.cpu != "" {
-		if avail := sysTiersAvailable(); !slices.Contains(avail, b.cpu) {
-			return nil, fmt.Errorf("--cpu %s: that tier is not available on this machine (available: %s)", b.cpu, strings.Join(avail, ", "))
+		o, err := tierOption(b.cpu)
+		if err != nil {
+			return nil, err
 		}
-		opts = append(opts, runtime.WithBackends(b.cpu))
+		opts = append(opts, o)
 	}
 	dimOpts, err := dimOptions(b.dims)
 	if err != nil {
 		return nil, err
 	}
 	return append(opts, dimOpts...), nil
+}
+
+// tierOption is the session option of --cpu TIER; it fails if this binary
+// or CPU does not have the tier.
+func tierOption(tier string) (runtime.Option, error) {
+	if avail := sysTiersAvailable(); !slices.Contains(avail, tier) {
+		return nil, fmt.Errorf("--cpu %s: that tier is not available on this machine (available: %s)", tier, strings.Join(avail, ", "))
+	}
+	return runtime.WithBackends(tier), nil
 }
 
 // benchDimSizes parses --dim NAME=SIZE flags.

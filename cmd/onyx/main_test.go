@@ -20,6 +20,7 @@ import (
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/runtime"
 	"github.com/onyxml/onyx/tensor"
+	"github.com/onyxml/onyx/testcase"
 )
 
 // The CLI tests use their own operator, onyx.clitest:Double (y = 2x for
@@ -156,6 +157,12 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
+// testSummary is the last line of `onyx test` with passed and failed cases
+// on the kernel tier in use.
+func testSummary(passed, failed int) string {
+	return fmt.Sprintf("%d passed, %d failed (kernels: %s)", passed, failed, sysTierInUse())
+}
+
 // checkOneLineError checks a failed command's stderr: one line, no panic.
 func checkOneLineError(t *testing.T, code int, stderr string, wantSubstr string) {
 	t.Helper()
@@ -268,7 +275,7 @@ func TestOnyxCLITestCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("test good: exit %d\n%s%s", code, out, errOut)
 	}
-	if want := "ok good_case max_abs_err=0\n1 passed, 0 failed\n"; out != want {
+	if want := "ok good_case max_abs_err=0\n" + testSummary(1, 0) + "\n"; out != want {
 		t.Errorf("test good: output %q, want %q", out, want)
 	}
 
@@ -276,7 +283,7 @@ func TestOnyxCLITestCommand(t *testing.T) {
 	if code != exitFail {
 		t.Errorf("test bad: exit %d, want 1", code)
 	}
-	if got := lastLine(out); got != "0 passed, 1 failed" {
+	if got := lastLine(out); got != testSummary(0, 1) {
 		t.Errorf("test bad: last line %q", got)
 	}
 	if !regexp.MustCompile(`(?m)^FAIL bad_case: .*mismatch`).MatchString(out) {
@@ -285,7 +292,7 @@ func TestOnyxCLITestCommand(t *testing.T) {
 
 	// A folder of cases expands to them, in order; flags may follow.
 	code, out, _ = cliRun(t, "test", root, "--atol", "1e-5")
-	if code != exitFail || !strings.HasPrefix(out, "FAIL bad_case") || !strings.Contains(out, "\nok good_case") || lastLine(out) != "1 passed, 1 failed" {
+	if code != exitFail || !strings.HasPrefix(out, "FAIL bad_case") || !strings.Contains(out, "\nok good_case") || lastLine(out) != testSummary(1, 1) {
 		t.Errorf("test root: exit %d, output %q", code, out)
 	}
 	// A large tolerance lets the wrong case pass.
@@ -298,7 +305,7 @@ func TestOnyxCLITestCommand(t *testing.T) {
 	missing := filepath.Join(root, "nope")
 	empty := t.TempDir()
 	code, out, _ = cliRun(t, "test", missing, empty, good)
-	if code != exitFail || lastLine(out) != "1 passed, 2 failed" || strings.Count(out, "\n") != 4 {
+	if code != exitFail || lastLine(out) != testSummary(1, 2) || strings.Count(out, "\n") != 4 {
 		t.Errorf("test missing: exit %d, output %q", code, out)
 	}
 
@@ -321,7 +328,7 @@ func TestOnyxCLITestCommand(t *testing.T) {
 	if c1.Name != "bad_case" || c1.Pass || c1.Error == "" || c1.MaxAbsErr == nil || *c1.MaxAbsErr != 1 {
 		t.Errorf("test --json: case 1 %+v", c1)
 	}
-	for _, key := range []string{`"name"`, `"dir"`, `"pass"`, `"max_abs_err"`, `"error"`, `"compile_ms"`, `"run_ms"`, `"passed"`, `"failed"`, `"cases"`} {
+	for _, key := range []string{`"name"`, `"dir"`, `"pass"`, `"max_abs_err"`, `"error"`, `"compile_ms"`, `"run_ms"`, `"passed"`, `"failed"`, `"cases"`, `"kernels"`} {
 		if !strings.Contains(out, key) {
 			t.Errorf("test --json: no key %s", key)
 		}
@@ -332,7 +339,7 @@ func TestOnyxCLITestCommandTimeout(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "case")
 	makeCase(t, dir, false)
 	code, out, _ := cliRun(t, "test", "--timeout", "1ns", dir)
-	if code != exitFail || !strings.HasPrefix(out, "FAIL case: timed out after 1ns") || lastLine(out) != "0 passed, 1 failed" {
+	if code != exitFail || !strings.HasPrefix(out, "FAIL case: timed out after 1ns") || lastLine(out) != testSummary(0, 1) {
 		t.Errorf("test --timeout 1ns: exit %d, output %q", code, out)
 	}
 }
@@ -342,12 +349,12 @@ func TestOnyxCLITestCommandBadFiles(t *testing.T) {
 	makeCase(t, dir, false)
 	writeFile(t, filepath.Join(dir, "test_data_set_0", "output_0.pb"), []byte{0xff, 0xff, 0xff})
 	code, out, _ := cliRun(t, "test", dir)
-	if code != exitFail || lastLine(out) != "0 passed, 1 failed" || !strings.HasPrefix(out, "FAIL case: ") {
+	if code != exitFail || lastLine(out) != testSummary(0, 1) || !strings.HasPrefix(out, "FAIL case: ") {
 		t.Errorf("corrupt output file: exit %d, output %q", code, out)
 	}
 	writeFile(t, filepath.Join(dir, "model.onnx"), []byte("not a model"))
 	code, out, _ = cliRun(t, "test", dir)
-	if code != exitFail || lastLine(out) != "0 passed, 1 failed" {
+	if code != exitFail || lastLine(out) != testSummary(0, 1) {
 		t.Errorf("corrupt model: exit %d, output %q", code, out)
 	}
 }
@@ -910,21 +917,28 @@ func TestOnyxCLIZooQuizConvSummary(t *testing.T) {
 	}
 }
 
+// TestOnyxCLIZooInfoAndTest runs `onyx info` on two zoo models and `onyx
+// test` on the whole zoo with the best kernel tier of the machine (neon on
+// arm64, also under qemu): every case must pass.
 func TestOnyxCLIZooInfoAndTest(t *testing.T) {
 	zoo := zooDir(t)
 	for _, name := range []string{"mnist_cnn", "quiz_conv"} {
-		dir := filepath.Join(zoo, name)
-		if !isFile(filepath.Join(dir, "model.onnx")) {
+		model := filepath.Join(zoo, name, "model.onnx")
+		if !isFile(model) {
 			continue
 		}
-		code, out, errOut := cliRun(t, "info", filepath.Join(dir, "model.onnx"))
-		if code != exitOK || !strings.Contains(out, "ir_version:") {
+		if code, out, errOut := cliRun(t, "info", model); code != exitOK || !strings.Contains(out, "ir_version:") {
 			t.Errorf("info %s: exit %d: %s", name, code, errOut)
 		}
-		code, out, _ = cliRun(t, "test", dir)
-		t.Logf("test %s: %s", name, out)
-		if code != exitOK && !strings.Contains(out, "unsupported operator") {
-			t.Errorf("test %s: exit %d:\n%s", name, code, out)
-		}
+	}
+	cases, err := testcase.ZooCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tier := sysTiersAvailable()[0]
+	code, out, errOut := cliRun(t, "test", "--cpu", tier, "--timeout", "10m", zoo)
+	t.Logf("onyx test --cpu %s %s:\n%s", tier, zoo, out)
+	if want := fmt.Sprintf("%d passed, 0 failed (kernels: %s)\n", len(cases), tier); code != exitOK || !strings.HasSuffix(out, want) {
+		t.Errorf("onyx test %s: exit %d, want the summary %q:\n%s%s", zoo, code, want, out, errOut)
 	}
 }

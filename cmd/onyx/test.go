@@ -8,7 +8,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/onyxml/onyx/runtime"
@@ -33,9 +35,10 @@ type testCaseJSON struct {
 
 // testReportJSON is the whole `onyx test --json` output.
 type testReportJSON struct {
-	Cases  []testCaseJSON `json:"cases"`
-	Passed int            `json:"passed"`
-	Failed int            `json:"failed"`
+	Cases   []testCaseJSON `json:"cases"`
+	Passed  int            `json:"passed"`
+	Failed  int            `json:"failed"`
+	Kernels string         `json:"kernels"` // the kernel tier the sessions preferred
 }
 
 func cmdTest(args []string, stdout, stderr io.Writer) int {
@@ -45,6 +48,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
 	threads := fs.Int("threads", 1, "threads per session")
 	timeout := fs.Duration("timeout", 60*time.Second, "time limit per case (0: none)")
+	cpu := fs.String("cpu", "", "kernel tier: generic, avx2, avx512 or neon (default: ONYX_CPU, else the best the CPU has)")
 	dirs, code := parseArgs(fs, args)
 	if code >= 0 {
 		return code
@@ -61,10 +65,21 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	if *timeout < 0 {
 		return usageError(fs, stderr, "--timeout must not be negative")
 	}
+	if *cpu != "" && !slices.Contains(benchTierNames, *cpu) {
+		return usageError(fs, stderr, fmt.Sprintf("--cpu %q: want one of %s", *cpu, strings.Join(benchTierNames, ", ")))
+	}
 	tol := testcase.Tolerance{Atol: *atol, Rtol: *rtol}
 	opts := []runtime.Option{runtime.WithThreads(*threads)}
-
 	var report testReportJSON
+	report.Kernels = sysTierInUse()
+	if *cpu != "" {
+		o, err := tierOption(*cpu)
+		if err != nil {
+			return fail(stderr, "test", err)
+		}
+		opts = append(opts, o)
+		report.Kernels = *cpu
+	}
 	report.Cases = []testCaseJSON{}
 	for _, dir := range expandCaseDirs(dirs) {
 		res := runTestCase(dir, tol, *timeout, opts)
@@ -104,7 +119,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "test", err)
 		}
 	} else {
-		fmt.Fprintf(stdout, "%d passed, %d failed\n", report.Passed, report.Failed)
+		fmt.Fprintf(stdout, "%d passed, %d failed (kernels: %s)\n", report.Passed, report.Failed, report.Kernels)
 	}
 	if report.Failed > 0 {
 		return exitFail

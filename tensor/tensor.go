@@ -152,6 +152,35 @@ func (t *Tensor) Rank() int { return len(t.shape) }
 // Len returns the number of elements (of items, for a sequence or optional).
 func (t *Tensor) Len() int { return lenOf(t.data) }
 
+// StringHeaderBytes is what Bytes counts for each element of a String
+// tensor on top of its contents: the size of a Go string header.
+const StringHeaderBytes = 16
+
+// Bytes returns the memory t's values take: the elements' size for a
+// tensor (for strings, a header and the contents of each), the sum over
+// the items for a sequence or optional. A view counts as if it owned its
+// elements.
+func (t *Tensor) Bytes() int64 {
+	switch {
+	case t.kind != KindTensor:
+		var n int64
+		for _, it := range t.Items() {
+			if it != nil {
+				n += it.Bytes()
+			}
+		}
+		return n
+	case t.dtype == String:
+		s, _ := t.data.([]string)
+		n := int64(len(s)) * StringHeaderBytes
+		for _, v := range s {
+			n += int64(len(v))
+		}
+		return n
+	}
+	return int64(t.Len()) * int64(t.dtype.Size())
+}
+
 // Raw returns the backing slice as an any (a []float32, []int64, ...).
 func (t *Tensor) Raw() any { return t.data }
 

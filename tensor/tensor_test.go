@@ -270,3 +270,28 @@ func TestTensorDType(t *testing.T) {
 		t.Error("IsFloat/IsInt/IsSigned are wrong")
 	}
 }
+
+func TestTensorBytes(t *testing.T) {
+	f := Must(New(Float32, 2, 3))
+	view := Must(f.Reshape(6))
+	s := Must(FromSlice([]string{"ab", ""}, 2))
+	for _, c := range []struct {
+		name string
+		t    *Tensor
+		want int64
+	}{
+		{"float32[2 3]", f, 24},
+		{"a view", view, 24},
+		{"float16 scalar", Must(New(Float16)), 2},
+		{"empty", Must(New(Int64, 0, 5)), 0},
+		{"strings", s, 2*StringHeaderBytes + 2},
+		{"sequence", NewSequence(Float32, []*Tensor{f, view}), 48},
+		{"empty sequence", NewSequence(Float32, nil), 0},
+		{"optional of a sequence", NewOptional(Float32, NewSequence(Float32, []*Tensor{f})), 24},
+		{"empty optional", NewOptional(Float32, nil), 0},
+	} {
+		if got := c.t.Bytes(); got != c.want {
+			t.Errorf("%s: Bytes() = %d, want %d", c.name, got, c.want)
+		}
+	}
+}

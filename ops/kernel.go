@@ -64,6 +64,52 @@ type ExecContext struct {
 	// Pool runs the chunks of a parallel loop on the session's threads;
 	// nil runs them on the calling goroutine. Use ParallelFor.
 	Pool Parallel
+	// Budget counts the memory the Run holds against the session's
+	// limits; nil counts nothing. The runtime counts the outputs it
+	// allocates and those a kernel stores; a kernel that keeps tensors of
+	// its own while it runs (Loop's scan outputs, one iteration after
+	// another) counts them with Reserve and Release.
+	Budget Budget
+}
+
+// Budget is the memory one Run may still use. A Run's budget is shared by
+// the subgraphs it runs; its methods are safe for concurrent use.
+type Budget interface {
+	// Reserve counts n more bytes as held, or returns an error, counting
+	// nothing, when that would go over the limit. Call it before
+	// allocating.
+	Reserve(n int64) error
+	// Release stops counting n bytes counted by Reserve.
+	Release(n int64)
+	// CheckTensor returns an error when one tensor of n bytes would be
+	// over the limit on a single tensor.
+	CheckTensor(n int64) error
+}
+
+// Reserve counts n bytes against ec.Budget (see Budget.Reserve); with no
+// budget it does nothing. ec may be nil.
+func (ec *ExecContext) Reserve(n int64) error {
+	if ec == nil || ec.Budget == nil || n <= 0 {
+		return nil
+	}
+	return ec.Budget.Reserve(n)
+}
+
+// Release stops counting n bytes reserved with Reserve. ec may be nil.
+func (ec *ExecContext) Release(n int64) {
+	if ec == nil || ec.Budget == nil || n <= 0 {
+		return
+	}
+	ec.Budget.Release(n)
+}
+
+// CheckTensor checks one tensor of n bytes against ec.Budget's per-tensor
+// limit (see Budget.CheckTensor). ec may be nil.
+func (ec *ExecContext) CheckTensor(n int64) error {
+	if ec == nil || ec.Budget == nil {
+		return nil
+	}
+	return ec.Budget.CheckTensor(n)
 }
 
 // Parallel runs fn(i) for every i in [0, n), possibly on several threads,

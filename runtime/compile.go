@@ -38,6 +38,7 @@ type plan struct {
 	foldLeft *int64 // what remains of maxFoldWork, shared with subgraphs
 
 	mem     *memPlan            // the main plan's arena layout (nil for subgraphs)
+	limits  budgetLimits        // the main plan's limits on what a Run holds beyond its arena
 	aliased []bool              // slot -> written by an Aliaser: may share memory with anything
 	states  keep.List[runState] // run states, reused across Runs (not dropped at GCs, unlike a sync.Pool)
 }
@@ -68,6 +69,11 @@ type step struct {
 	// maxBytes is Limits.MaxTensorBytes, checked at run time for the
 	// outputs whose shapes were not known at compile time.
 	maxBytes int64
+	// counts: some output is not in the arena, so its bytes count against
+	// the Run's budget; release lists the slots of free that may hold
+	// counted bytes (planCounting).
+	counts  bool
+	release []int
 }
 
 // compile checks that every operator of m, in every subgraph, has a schema
@@ -231,6 +237,7 @@ func compileGraph(m *ir.Model, g *ir.Graph, cfg *config, parent *plan, inTypes [
 	if parent == nil {
 		p.planMemory()
 	}
+	p.planCounting()
 	return p, nil
 }
 

@@ -20,6 +20,8 @@ type env struct {
 	prof []time.Duration
 	// alone: this Run leaves the pool's workers out (pool.pick).
 	alone bool
+	// budget counts the bytes the Run holds outside its arena.
+	budget *budget
 }
 
 // run executes the main graph on the caller's inputs and hands each output
@@ -31,6 +33,10 @@ func (p *plan) run(caller *env, inputs map[string]*tensor.Tensor, emit func(name
 	}
 	defer func() {
 		clear(rs.vals) // drop references to the caller's inputs and dead tensors
+		if rs.budget.used.Load() != 0 {
+			clear(rs.held) // the outputs, or what a failed Run held
+			rs.budget.used.Store(0)
+		}
 		rs.env = env{}
 		p.states.Put(rs)
 	}()
@@ -38,6 +44,7 @@ func (p *plan) run(caller *env, inputs map[string]*tensor.Tensor, emit func(name
 	// the heap.
 	rs.env = *caller
 	e := &rs.env
+	e.budget = &rs.budget
 	vals := rs.vals
 	copy(vals, p.consts)
 	if err := p.bindInputs(vals, inputs); err != nil {
@@ -48,7 +55,7 @@ func (p *plan) run(caller *env, inputs map[string]*tensor.Tensor, emit func(name
 		e.alone = !e.pool.pick()
 		start = time.Now()
 	}
-	if err := p.execSteps(e, vals, e.prof, rs); err != nil {
+	if err := p.execSteps(e, vals, rs.held, e.prof, rs); err != nil {
 		return err
 	}
 	if e.pool != nil {
@@ -72,12 +79,16 @@ func (p *plan) ownedOutput(s int) bool {
 }
 
 // runSub executes a subgraph plan with its formal inputs, reading enclosing
-// values from parent, and returns its outputs in order.
+// values from parent, and returns its outputs in order. What the subgraph
+// made stops counting against the Run's budget when it returns: the kernel
+// that called it counts what it keeps (ops.Budget).
 func (p *plan) runSub(e *env, parent []*tensor.Tensor, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if len(inputs) > len(p.inputs) {
 		return nil, fmt.Errorf("runtime: %w: subgraph takes %d inputs, got %d", ErrKernel, len(p.inputs), len(inputs))
 	}
 	vals := make([]*tensor.Tensor, len(p.names))
+	held := make([]int64, len(p.names))
+	defer e.budget.releaseAll(held)
 	copy(vals, p.consts)
 	for _, o := range p.outer {
 		vals[o.slot] = parent[o.parent]
@@ -85,7 +96,7 @@ func (p *plan) runSub(e *env, parent []*tensor.Tensor, inputs []*tensor.Tensor) 
 	for i, t := range inputs {
 		vals[p.inputs[i].slot] = t
 	}
-	if err := p.execSteps(e, vals, nil, nil); err != nil {
+	if err := p.execSteps(e, vals, held, nil, nil); err != nil {
 		return nil, err
 	}
 	out := make([]*tensor.Tensor, len(p.outputs))
@@ -99,15 +110,16 @@ func (p *plan) runSub(e *env, parent []*tensor.Tensor, inputs []*tensor.Tensor) 
 }
 
 // execSteps runs every step that was not folded, checking the context
-// between them; with prof it records each step's time.
+// between them; with prof it records each step's time. held[s] is what
+// slot s counts against e.budget.
 // rs, for the main plan, holds the arena and per-step slices to reuse.
-func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration, rs *runState) error {
+func (p *plan) execSteps(e *env, vals []*tensor.Tensor, held []int64, prof []time.Duration, rs *runState) error {
 	var ec *ops.ExecContext
 	if rs != nil {
 		ec = &rs.ec
-		*ec = ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads}
+		*ec = ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads, Budget: e.budget}
 	} else {
-		ec = &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads}
+		ec = &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads, Budget: e.budget}
 	}
 	if e.pool != nil && !e.alone {
 		ec.Pool = e.pool
@@ -121,7 +133,7 @@ func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration, rs
 		}
 		sec := ec
 		if st.subplans != nil {
-			sec = &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads, Pool: ec.Pool,
+			sec = &ops.ExecContext{Ctx: e.ctx, Threads: e.cfg.threads, Pool: ec.Pool, Budget: e.budget,
 				RunGraph: func(attr string, inputs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 					sp := st.subplans[attr]
 					if sp == nil {
@@ -134,7 +146,7 @@ func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration, rs
 		if prof != nil {
 			start = time.Now()
 		}
-		if err := st.exec(sec, vals, rs, i); err != nil {
+		if err := st.exec(sec, e.budget, vals, held, rs, i); err != nil {
 			return err
 		}
 		if prof != nil {
@@ -142,6 +154,10 @@ func (p *plan) execSteps(e *env, vals []*tensor.Tensor, prof []time.Duration, rs
 		}
 		for _, s := range st.free {
 			vals[s] = nil
+		}
+		for _, s := range st.release {
+			e.budget.Release(held[s])
+			held[s] = 0
 		}
 	}
 	return nil
@@ -222,9 +238,9 @@ func (p *plan) inputNames() []string {
 
 // exec runs step i: it gathers inputs, places the outputs (in the arena
 // when planned, else allocated when their shapes are known, inferring them
-// on the actual inputs when they were not known at compile time), runs the
-// kernel and stores its outputs.
-func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i int) (err error) {
+// on the actual inputs when they were not known at compile time, and
+// counted against b first), runs the kernel and stores its outputs.
+func (st *step) exec(ec *ops.ExecContext, b *budget, vals []*tensor.Tensor, held []int64, rs *runState, i int) (err error) {
 	n := st.node
 	defer func() {
 		if r := recover(); r != nil {
@@ -281,6 +297,11 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i
 				return err
 			}
 		}
+		if st.counts {
+			if err := st.reserveOutputs(b, held, inferred, out); err != nil {
+				return err
+			}
+		}
 		if err := ops.AllocOutputs(n, inferred, out); err != nil {
 			return fmt.Errorf("runtime: %v: %w", n.Node, err)
 		}
@@ -293,6 +314,15 @@ func (st *step) exec(ec *ops.ExecContext, vals []*tensor.Tensor, rs *runState, i
 	}
 	if !st.static {
 		if err := checkTensors(n, out, st.maxBytes); err != nil {
+			return err
+		}
+	}
+	if st.counts {
+		var planned []*tensor.Tensor
+		if rs != nil {
+			planned = rs.planned
+		}
+		if err := st.settleOutputs(b, held, out, planned); err != nil {
 			return err
 		}
 	}

@@ -181,12 +181,14 @@ func checkModelSize(g *ir.Graph, lim Limits) (int64, error) {
 }
 
 // checkTotal checks the initializers plus one Run's arena against
-// MaxTotalBytes.
+// MaxTotalBytes, and sets what is left for each Run's budget.
 func (p *plan) checkTotal(initBytes int64, lim Limits) error {
 	arena := p.mem.peakBytes
 	if arena > lim.MaxTotalBytes-initBytes {
 		return fmt.Errorf("runtime: %w: initializers (%d bytes) and the arena of a Run (%d bytes) are over MaxTotalBytes (%d; see WithLimits)",
 			ErrLimit, initBytes, arena, lim.MaxTotalBytes)
 	}
+	p.limits = budgetLimits{left: lim.MaxTotalBytes - initBytes - arena, maxTensor: lim.MaxTensorBytes,
+		total: lim.MaxTotalBytes, initBytes: initBytes, arena: arena}
 	return nil
 }

@@ -219,7 +219,8 @@ func (f *freeList) release(off, n int) {
 
 // runState is what one Run of the main plan needs, kept in the plan's free
 // list (plan.states) and reused: value slots, the arenas with a tensor
-// viewing each planned slot, and per-step input/output slices.
+// viewing each planned slot, per-step input/output slices, and the Run's
+// budget for the bytes it holds outside the arenas.
 type runState struct {
 	vals    []*tensor.Tensor
 	planned []*tensor.Tensor
@@ -227,11 +228,14 @@ type runState struct {
 	in, out [][]*tensor.Tensor
 	ec      ops.ExecContext
 	env     env
+	held    []int64 // slot -> bytes counted against budget
+	budget  budget
 }
 
 func (p *plan) newRunState() *runState {
 	rs := &runState{vals: make([]*tensor.Tensor, len(p.names)), in: make([][]*tensor.Tensor, len(p.steps)),
-		out: make([][]*tensor.Tensor, len(p.steps))}
+		out: make([][]*tensor.Tensor, len(p.steps)), held: make([]int64, len(p.names))}
+	rs.budget.lim = &p.limits
 	for i, st := range p.steps {
 		rs.in[i] = make([]*tensor.Tensor, len(st.in))
 		rs.out[i] = make([]*tensor.Tensor, len(st.out))

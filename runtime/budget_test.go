@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/runtime"
@@ -147,4 +148,161 @@ func TestBudgetPerRun(t *testing.T) {
 		_, err := s.Run(context.Background(), map[string]*tensor.Tensor{"n": shapeOf(n)})
 		return err
 	})
+}
+
+// scanLoopModel: a Loop of m iterations (an input) whose body outputs the
+// outer float32[1024] x as a scan output ys and adds one to a carried
+// count: ys is m copies of x.
+func scanLoopModel() *ir.Model {
+	scalar := func(dt tensor.DType) *ir.Type { return &ir.Type{DType: dt, Shape: ir.Shape{}} }
+	body := &ir.Graph{
+		Name: "body",
+		Nodes: []*ir.Node{
+			{Name: "keep_going", OpType: "Identity", Inputs: []string{"cond_in"}, Outputs: []string{"cond_out"}},
+			{Name: "count", OpType: "Add", Inputs: []string{"k_in", "one"}, Outputs: []string{"k_out"}},
+			{Name: "item", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}},
+		},
+		Inputs:  []*ir.ValueInfo{{Name: "i", Type: scalar(tensor.Int64)}, {Name: "cond_in", Type: scalar(tensor.Bool)}, {Name: "k_in"}},
+		Outputs: []*ir.ValueInfo{{Name: "cond_out"}, {Name: "k_out"}, {Name: "y"}},
+	}
+	return &ir.Model{IRVersion: 8, OpsetImports: map[string]int64{"": 13}, Graph: &ir.Graph{
+		Nodes: []*ir.Node{{Name: "loop", OpType: "Loop", Inputs: []string{"m", "true", "zero"}, Outputs: []string{"k", "ys"},
+			Attrs: []*ir.Attribute{{Name: "body", Type: ir.AttrGraph, Graph: body}}}},
+		Inputs:  []*ir.ValueInfo{{Name: "m", Type: scalar(tensor.Int64)}, {Name: "x", Type: f32Type(1024)}},
+		Outputs: []*ir.ValueInfo{{Name: "k"}, {Name: "ys"}},
+		Initializers: []*ir.Initializer{
+			{Name: "true", Tensor: tensor.Scalar(true)},
+			{Name: "zero", Tensor: tensor.Scalar(int64(0))},
+			{Name: "one", Tensor: tensor.Scalar(int64(1))},
+		},
+	}}
+}
+
+// TestBudgetLoopScanOutput: a Loop of 2^40 iterations whose scan output
+// grows by 4 KiB per iteration stops, at the iteration that passes
+// MaxTensorBytes or MaxTotalBytes, with ErrLimit; the Session then runs a
+// short Loop right.
+func TestBudgetLoopScanOutput(t *testing.T) {
+	x := tensor.Must(tensor.New(tensor.Float32, 1024))
+	for i := range tensor.Data[float32](x) {
+		tensor.Data[float32](x)[i] = float32(i)
+	}
+	for _, c := range []struct {
+		name string
+		lim  runtime.Limits
+		want string
+	}{
+		// 11 items of 4 KiB are 45056 bytes, over 40 KiB.
+		{"MaxTensorBytes", runtime.Limits{MaxTensorBytes: 40 << 10},
+			`Loop "loop": iteration 10: scan output "ys" (11 items of float32[1024]): over a session limit: 45056 bytes, over MaxTensorBytes (40960`},
+		// Ten items fill 40 KiB (the initializers and the carried count
+		// take 25 bytes); the body's eleventh does not fit beside them.
+		{"MaxTotalBytes", runtime.Limits{MaxTotalBytes: 40<<10 + 64},
+			`Loop "loop": iteration 10: runtime: Relu "item": output "y": over a session limit: 4096 bytes more`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := runtime.NewSession(scanLoopModel(), runtime.WithLimits(c.lim))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			start := time.Now()
+			_, err = s.Run(context.Background(), map[string]*tensor.Tensor{"m": tensor.Scalar(int64(1) << 40), "x": x})
+			if !errors.Is(err, runtime.ErrLimit) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want ErrLimit and %q", err, c.want)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("the Loop took %v to stop", d)
+			}
+			out, err := s.Run(context.Background(), map[string]*tensor.Tensor{"m": tensor.Scalar(int64(3)), "x": x})
+			if err != nil {
+				t.Fatalf("the Run after a refused one: %v", err)
+			}
+			ys := out["ys"]
+			if k := tensor.Data[int64](out["k"])[0]; k != 3 || !tensor.SameShape(ys.Shape(), []int{3, 1024}) {
+				t.Fatalf("k = %d, ys %v; want 3, [3 1024]", k, ys.Shape())
+			}
+			for i, v := range tensor.Data[float32](ys) {
+				if v != float32(i%1024) {
+					t.Fatalf("ys[%d] = %v, want %v", i, v, i%1024)
+				}
+			}
+		})
+	}
+}
+
+// TestBudgetLoopCarriedValues: a Loop whose carried sequence grows by a
+// 4 KiB tensor per iteration stops with ErrLimit once it is over the limit.
+func TestBudgetLoopCarriedValues(t *testing.T) {
+	scalar := func(dt tensor.DType) *ir.Type { return &ir.Type{DType: dt, Shape: ir.Shape{}} }
+	body := &ir.Graph{
+		Name: "body",
+		Nodes: []*ir.Node{
+			{OpType: "Identity", Inputs: []string{"cond_in"}, Outputs: []string{"cond_out"}},
+			{Name: "append", OpType: "SequenceInsert", Inputs: []string{"seq_in", "x"}, Outputs: []string{"seq_out"}},
+		},
+		Inputs:  []*ir.ValueInfo{{Name: "i", Type: scalar(tensor.Int64)}, {Name: "cond_in", Type: scalar(tensor.Bool)}, {Name: "seq_in"}},
+		Outputs: []*ir.ValueInfo{{Name: "cond_out"}, {Name: "seq_out"}},
+	}
+	m := &ir.Model{IRVersion: 8, OpsetImports: map[string]int64{"": 13}, Graph: &ir.Graph{
+		Nodes: []*ir.Node{
+			{Name: "empty", OpType: "SequenceEmpty", Outputs: []string{"seq0"},
+				Attrs: []*ir.Attribute{{Name: "dtype", Type: ir.AttrInt, Int: int64(tensor.Float32)}}},
+			{Name: "loop", OpType: "Loop", Inputs: []string{"m", "true", "seq0"}, Outputs: []string{"seq"},
+				Attrs: []*ir.Attribute{{Name: "body", Type: ir.AttrGraph, Graph: body}}},
+			{Name: "len", OpType: "SequenceLength", Inputs: []string{"seq"}, Outputs: []string{"n"}},
+		},
+		Inputs:       []*ir.ValueInfo{{Name: "m", Type: scalar(tensor.Int64)}, {Name: "x", Type: f32Type(1024)}},
+		Outputs:      []*ir.ValueInfo{{Name: "n"}},
+		Initializers: []*ir.Initializer{{Name: "true", Tensor: tensor.Scalar(true)}},
+	}}
+	s, err := runtime.NewSession(m, runtime.WithLimits(runtime.Limits{MaxTotalBytes: 1 << 20}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	x := tensor.Must(tensor.New(tensor.Float32, 1024))
+	_, err = s.Run(context.Background(), map[string]*tensor.Tensor{"m": tensor.Scalar(int64(1) << 40), "x": x})
+	if !errors.Is(err, runtime.ErrLimit) || !strings.Contains(err.Error(), `Loop "loop": iteration `) {
+		t.Fatalf("a growing sequence: %v", err)
+	}
+	t.Log(err)
+	out, err := s.Run(context.Background(), map[string]*tensor.Tensor{"m": tensor.Scalar(int64(10)), "x": x})
+	if err != nil || tensor.Data[int64](out["n"])[0] != 10 {
+		t.Fatalf("ten iterations: %v, %v", out, err)
+	}
+}
+
+// TestBudgetScanOutput: Scan's scan outputs count as they grow too.
+func TestBudgetScanOutput(t *testing.T) {
+	body := &ir.Graph{
+		Name:    "body",
+		Nodes:   []*ir.Node{{Name: "wide", OpType: "Expand", Inputs: []string{"row", "shape"}, Outputs: []string{"y"}}},
+		Inputs:  []*ir.ValueInfo{{Name: "row", Type: f32Type(1)}},
+		Outputs: []*ir.ValueInfo{{Name: "y"}},
+	}
+	m := &ir.Model{IRVersion: 8, OpsetImports: map[string]int64{"": 13}, Graph: &ir.Graph{
+		Nodes: []*ir.Node{{Name: "scan", OpType: "Scan", Inputs: []string{"xs"}, Outputs: []string{"ys"},
+			Attrs: []*ir.Attribute{
+				{Name: "body", Type: ir.AttrGraph, Graph: body},
+				{Name: "num_scan_inputs", Type: ir.AttrInt, Int: 1},
+			}}},
+		Inputs:  []*ir.ValueInfo{{Name: "xs", Type: &ir.Type{DType: tensor.Float32, Shape: ir.Shape{ir.SymDim("steps"), ir.DimOf(1)}}}, shapeInput("shape")},
+		Outputs: []*ir.ValueInfo{{Name: "ys"}},
+	}}
+	s, err := runtime.NewSession(m, runtime.WithLimits(runtime.Limits{MaxTensorBytes: 40 << 10}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	feed := map[string]*tensor.Tensor{"xs": tensor.Must(tensor.New(tensor.Float32, 100, 1)), "shape": shapeOf(1024)}
+	_, err = s.Run(context.Background(), feed)
+	if want := `Scan "scan": iteration 10: scan output "ys" (11 items of float32[1024])`; !errors.Is(err, runtime.ErrLimit) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want ErrLimit and %q", err, want)
+	}
+	feed["xs"] = tensor.Must(tensor.New(tensor.Float32, 10, 1))
+	out, err := s.Run(context.Background(), feed)
+	if err != nil || !tensor.SameShape(out["ys"].Shape(), []int{10, 1024}) {
+		t.Fatalf("ten steps: %v, %v", out, err)
+	}
 }

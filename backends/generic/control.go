@@ -11,6 +11,12 @@ import (
 // through ec.RunGraph, which the runtime backs with subgraph plans compiled
 // once per session. Outputs are stored as the subgraph produced them (the
 // kernels are Aliasers), since their shapes are only known at run time.
+//
+// What a subgraph run made stops counting against the Run's budget when it
+// returns; the kernels count what they keep from one run to the next
+// (scan outputs, carried values: a view counts as a copy, since stacking
+// copies it) with ec.Reserve, so that a loop over the limit stops at the
+// iteration that passes it.
 
 func init() {
 	register("If", func(n *ops.Node) (ops.Kernel, error) { return ops.Aliasing(ops.KernelFunc(runIf)), nil })
@@ -53,6 +59,40 @@ func scalarInt(t *tensor.Tensor, what string) (int64, error) {
 	return v[0], nil
 }
 
+// kept counts the bytes a kernel keeps between subgraph runs against the
+// Run's budget; release returns them all (defer it).
+type kept struct {
+	ec *ops.ExecContext
+	n  int64
+}
+
+func (k *kept) reserve(n int64) error {
+	if err := k.ec.Reserve(n); err != nil {
+		return err
+	}
+	k.n += max(n, 0)
+	return nil
+}
+
+func (k *kept) drop(n int64) {
+	n = min(n, k.n)
+	k.ec.Release(n)
+	k.n -= n
+}
+
+func (k *kept) release() { k.drop(k.n) }
+
+// valuesBytes is the memory of vs (nil entries count 0).
+func valuesBytes(vs []*tensor.Tensor) int64 {
+	var n int64
+	for _, v := range vs {
+		if v != nil {
+			n += v.Bytes()
+		}
+	}
+	return n
+}
+
 func runIf(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	cond, err := scalarBool(in[0], "If condition")
 	if err != nil {
@@ -88,6 +128,10 @@ func (k loopKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	carried := append([]*tensor.Tensor(nil), in[2:]...)
 	nScan := len(out) - len(carried)
 	scans := make([][]*tensor.Tensor, nScan)
+	scanBytes := make([]int64, nScan)
+	held := kept{ec: ec}
+	defer held.release()
+	var carriedBytes int64 // the Loop's inputs count where they were made
 	for i := int64(0); cond && (trips < 0 || i < trips); i++ {
 		if err := ec.Ctx.Err(); err != nil {
 			return err
@@ -95,23 +139,49 @@ func (k loopKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		args := append([]*tensor.Tensor{tensor.Scalar(i), tensor.Scalar(cond)}, carried...)
 		res, err := runGraph(ec, "body", args, 1+len(carried)+nScan)
 		if err != nil {
-			return err
+			return fmt.Errorf("iteration %d: %w", i, err)
 		}
 		if cond, err = scalarBool(res[0], "Loop body condition"); err != nil {
 			return err
 		}
 		copy(carried, res[1:1+len(carried)])
+		held.drop(carriedBytes)
+		carriedBytes = valuesBytes(carried)
+		if err := held.reserve(carriedBytes); err != nil {
+			return fmt.Errorf("iteration %d: loop-carried values: %w", i, err)
+		}
 		for j := range scans {
-			scans[j] = append(scans[j], res[1+len(carried)+j])
+			item := res[1+len(carried)+j]
+			scans[j] = append(scans[j], item)
+			scanBytes[j] += item.Bytes()
+			if err := keepScanItem(ec, &held, scanBytes[j], item); err != nil {
+				return fmt.Errorf("iteration %d: scan output %q (%d items of %v%v): %w", i, k.n.Outputs[len(carried)+j], len(scans[j]), item.DType(), item.Shape(), err)
+			}
 		}
 	}
 	copy(out, carried)
 	for j, s := range scans {
+		// Stacking copies the items: count the copy, then drop them.
+		if err := held.reserve(scanBytes[j]); err != nil {
+			return fmt.Errorf("scan output %q: stacking %d items: %w", k.n.Outputs[len(carried)+j], len(s), err)
+		}
 		if out[len(carried)+j], err = stackOrEmpty(s, 0, k.n.Out[len(carried)+j].DType); err != nil {
 			return err
 		}
+		scans[j] = nil
+		held.drop(scanBytes[j])
 	}
 	return nil
+}
+
+// keepScanItem counts item, just appended to a scan output that will be
+// total bytes once stacked, against the Run's budget: the stacked output
+// must fit in one tensor, and the items in the memory left.
+func keepScanItem(ec *ops.ExecContext, held *kept, total int64, item *tensor.Tensor) error {
+	if err := ec.CheckTensor(total); err != nil {
+		return err
+	}
+	return held.reserve(item.Bytes())
 }
 
 // stackOrEmpty stacks items along a new axis, or returns an empty 1-D
@@ -205,7 +275,14 @@ func (k *scanKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		batch = t.Shape()[0]
 	}
 	per := make([][]*tensor.Tensor, len(out))
+	perBytes := make([]int64, len(out))
+	held := kept{ec: ec}
+	defer held.release()
+	sliceBytes := valuesBytes(in) / int64(max(batch, 1))
 	for b := range batch {
+		if err := held.reserve(sliceBytes); err != nil {
+			return fmt.Errorf("batch %d: %w", b, err)
+		}
 		bin := make([]*tensor.Tensor, len(in))
 		for i, t := range in {
 			var err error
@@ -215,17 +292,27 @@ func (k *scanKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		}
 		bout := make([]*tensor.Tensor, len(out))
 		if err := k.scan(ec, bin, bout); err != nil {
-			return err
+			return fmt.Errorf("batch %d: %w", b, err)
 		}
+		held.drop(sliceBytes)
 		for i := range out {
 			per[i] = append(per[i], bout[i])
+			perBytes[i] += bout[i].Bytes()
+			if err := keepScanItem(ec, &held, perBytes[i], bout[i]); err != nil {
+				return fmt.Errorf("batch %d: output %q: %w", b, k.n.Outputs[i], err)
+			}
 		}
 	}
 	for i := range out {
+		if err := held.reserve(perBytes[i]); err != nil {
+			return fmt.Errorf("output %q: stacking %d batches: %w", k.n.Outputs[i], len(per[i]), err)
+		}
 		var err error
 		if out[i], err = stackOrEmpty(per[i], 0, k.n.Out[i].DType); err != nil {
 			return err
 		}
+		per[i] = nil
+		held.drop(perBytes[i])
 	}
 	return nil
 }
@@ -250,10 +337,21 @@ func (k *scanKernel) scan(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	states := append([]*tensor.Tensor(nil), in[:nStates]...)
 	nScanOut := len(out) - nStates
 	scans := make([][]*tensor.Tensor, nScanOut)
+	scanBytes := make([]int64, nScanOut)
+	held := kept{ec: ec}
+	defer held.release()
+	var statesBytes int64 // the Scan's inputs count where they were made
+	var sliceBytes int64  // one step's slices of the scan inputs
+	if steps > 0 {
+		sliceBytes = valuesBytes(scanIn) / int64(steps)
+	}
 	args := make([]*tensor.Tensor, len(in))
 	for t := range steps {
 		if err := ec.Ctx.Err(); err != nil {
 			return err
+		}
+		if err := held.reserve(sliceBytes); err != nil {
+			return fmt.Errorf("iteration %d: scan input slices: %w", t, err)
 		}
 		copy(args, states)
 		for i, x := range scanIn {
@@ -268,11 +366,22 @@ func (k *scanKernel) scan(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		}
 		res, err := runGraph(ec, "body", args, len(out))
 		if err != nil {
-			return err
+			return fmt.Errorf("iteration %d: %w", t, err)
 		}
+		held.drop(sliceBytes)
 		copy(states, res[:nStates])
+		held.drop(statesBytes)
+		statesBytes = valuesBytes(states)
+		if err := held.reserve(statesBytes); err != nil {
+			return fmt.Errorf("iteration %d: state values: %w", t, err)
+		}
 		for j := range scans {
-			scans[j] = append(scans[j], res[nStates+j])
+			item := res[nStates+j]
+			scans[j] = append(scans[j], item)
+			scanBytes[j] += item.Bytes()
+			if err := keepScanItem(ec, &held, scanBytes[j], item); err != nil {
+				return fmt.Errorf("iteration %d: scan output %q (%d items of %v%v): %w", t, k.n.Outputs[nStates+j], len(scans[j]), item.DType(), item.Shape(), err)
+			}
 		}
 	}
 	copy(out, states)
@@ -289,10 +398,16 @@ func (k *scanKernel) scan(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 				return err
 			}
 		}
+		// Stacking copies the items: count the copy, then drop them.
+		if err := held.reserve(scanBytes[j]); err != nil {
+			return fmt.Errorf("scan output %q: stacking %d items: %w", k.n.Outputs[nStates+j], len(s), err)
+		}
 		var err error
 		if out[nStates+j], err = stackOrEmpty(s, axis, k.n.Out[nStates+j].DType); err != nil {
 			return err
 		}
+		scans[j] = nil
+		held.drop(scanBytes[j])
 	}
 	return nil
 }
@@ -307,6 +422,8 @@ func (k seqMapKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		}
 	}
 	results := make([][]*tensor.Tensor, len(out))
+	held := kept{ec: ec}
+	defer held.release()
 	args := make([]*tensor.Tensor, len(in))
 	for j := range count {
 		if err := ec.Ctx.Err(); err != nil {
@@ -321,6 +438,9 @@ func (k seqMapKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		res, err := runGraph(ec, "body", args, len(out))
 		if err != nil {
 			return err
+		}
+		if err := held.reserve(valuesBytes(res[:len(out)])); err != nil {
+			return fmt.Errorf("item %d: %w", j, err)
 		}
 		for o := range out {
 			results[o] = append(results[o], res[o])

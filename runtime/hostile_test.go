@@ -130,6 +130,27 @@ var hostileCases = []hostileCase{
 		}, []*onnxpb.ValueInfoProto{hvi("x", tensor.Float32, 1, 1, 2, 2), hvi("s", tensor.Float32, 4)},
 			[]*onnxpb.ValueInfoProto{{Name: proto.String("y")}}, big))
 	}},
+	// Each iteration adds four 64 MiB views of one tensor to the scan
+	// outputs: stacking them would take 16 GiB after 64 iterations. The
+	// Loop stops there, having allocated 64 MiB.
+	{"huge_loop_scan", `Loop "hoard": iteration 63: `, func() *onnxpb.ModelProto {
+		var outs []*onnxpb.ValueInfoProto
+		nodes := []*onnxpb.NodeProto{hnode("again", "Identity", []string{"cond_in"}, []string{"cond_out"})}
+		for i := range 4 {
+			name := fmt.Sprintf("s%d", i)
+			nodes = append(nodes, hnode("view"+name, "Identity", []string{"big"}, []string{name}))
+			outs = append(outs, &onnxpb.ValueInfoProto{Name: proto.String(name)})
+		}
+		body := hgraph(nodes, []*onnxpb.ValueInfoProto{hvi("i", tensor.Int64), hvi("cond_in", tensor.Bool)},
+			append([]*onnxpb.ValueInfoProto{{Name: proto.String("cond_out")}}, outs...))
+		yes := &onnxpb.TensorProto{Name: proto.String("yes"), DataType: proto.Int32(int32(tensor.Bool)), Int32Data: []int32{1}}
+		trips := &onnxpb.TensorProto{Name: proto.String("trips"), DataType: proto.Int32(int32(tensor.Int64)), Int64Data: []int64{1e12}}
+		return hmodel(hgraph([]*onnxpb.NodeProto{
+			hnode("big", "ConstantOfShape", []string{"size"}, []string{"big"}),
+			hnode("hoard", "Loop", []string{"trips", "yes"}, []string{"s0", "s1", "s2", "s3"},
+				&onnxpb.AttributeProto{Name: proto.String("body"), Type: onnxpb.AttributeProto_GRAPH.Enum(), G: body}),
+		}, nil, outs, hints("size", 16<<20), yes, trips))
+	}},
 	{"cycle", `the graph has a cycle through Relu "a_from_b"`, func() *onnxpb.ModelProto {
 		return hmodel(hgraph([]*onnxpb.NodeProto{relu("a_from_b", "b", "a"), relu("b_from_a", "a", "b")},
 			nil, []*onnxpb.ValueInfoProto{{Name: proto.String("a")}}))

@@ -28,12 +28,15 @@
 // A model is input from whoever wrote it. Compilation refuses malformed
 // graphs (cycles, undefined values, attributes of the wrong type) with an
 // error naming the node, and Limits (WithLimits; DefaultLimits otherwise)
-// bound tensor sizes, the total of initializers and arena, subgraph nesting
-// and node count, at compile time and, for shapes computed from input
-// values, at run time before allocating: errors wrap ErrLimit. A panic in a
-// kernel (a bug), on the calling goroutine or a pool worker, becomes an
-// error wrapping ErrKernel naming the node. Nothing in compilation recurses
-// per node, so long chains compile (a 10,000-node chain takes ~0.1 s).
+// bound tensor sizes, the memory of a Run (initializers, arena, and the
+// tensors it holds beyond the arena at any moment, subgraphs and Loop
+// iterations included), subgraph nesting and node count, at compile time
+// and, for shapes computed from input values, at run time before
+// allocating: errors wrap ErrLimit (at run time, naming the node). A panic
+// in a kernel (a bug), on the calling goroutine or a pool worker, becomes
+// an error wrapping ErrKernel naming the node. Nothing in compilation
+// recurses per node, so long chains compile (a 10,000-node chain takes
+// ~0.1 s).
 //
 //	m, err := onnx.LoadFile("model.onnx")
 //	s, err := runtime.NewSession(m, runtime.WithThreads(1))

@@ -10,20 +10,38 @@ import (
 
 // Limits bound what a Session accepts from a model, so that a corrupt or
 // hostile model (a tensor declared with 10^12 elements, a Loop nested in
-// itself a thousand times, a ConstantOfShape fed a huge shape at run time)
-// yields an error wrapping ErrLimit instead of exhausting memory or the
-// stack. A zero field means its value in DefaultLimits; to lift a limit,
-// set it to the largest value of its type.
+// itself a thousand times, a ConstantOfShape fed a huge shape at run time,
+// a Loop piling up scan outputs) yields an error wrapping ErrLimit, naming
+// what is at fault, instead of exhausting memory or the stack. A zero field means
+// its value in DefaultLimits; to lift a limit, set it to the largest value
+// of its type.
+//
+// Sizes are those of the tensors' elements: a string counts 16 bytes plus
+// its contents, a sequence or optional the sum of its items. Kernels'
+// temporary buffers and the caller's input tensors are not counted.
 type Limits struct {
 	// MaxTensorBytes bounds one tensor: an initializer, an input whose
 	// declared shape is concrete, an output whose shape is inferred at
-	// compile time, and at run time an output whose shape depends on
-	// input values (ConstantOfShape, Expand, Tile, Range, Resize, ...),
-	// checked before it is allocated.
+	// compile time; at run time, an output whose shape depends on input
+	// values (ConstantOfShape, Expand, Tile, Range, Resize, ...), checked
+	// before it is allocated (after, for the few whose shape only their
+	// kernel knows, such as NonZero's), and a Loop's or Scan's scan
+	// output, checked at each iteration as it grows.
 	MaxTensorBytes int64
-	// MaxTotalBytes bounds the model's initializers plus the arena one Run
-	// needs for the intermediate tensors whose shapes are known at compile
-	// time.
+	// MaxTotalBytes bounds the memory of one Run: the model's initializers
+	// plus the arena a Run uses for the intermediate tensors whose shapes
+	// are known at compile time (both checked by NewSession), plus the
+	// tensors the Run holds outside that arena at any moment. Those count
+	// from just before they are allocated (just after, when only their
+	// kernel knows their shape) until the Run drops them after their last
+	// use: outputs whose shapes are known only at run time,
+	// every value made inside a subgraph (If, Loop and Scan bodies count
+	// against their Run's budget), views and containers not planned in the
+	// arena (as if they were copies), the Run's outputs until it returns,
+	// and what Loop and Scan keep between iterations (scan outputs so far,
+	// carried values), so that a Loop over the limit stops at the
+	// iteration that passes it. Concurrent Runs each have their own arena
+	// and their own count.
 	MaxTotalBytes int64
 	// MaxGraphDepth bounds the nesting of subgraphs: the main graph is at
 	// depth 0, an If branch in it at 1, a Loop body in that branch at 2.
@@ -33,9 +51,9 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of a Session built without WithLimits: 4 GiB
-// per tensor and 16 GiB in all (far above the models onyx targets, far below
-// what a 64-bit address space lets a bad model ask for), subgraphs nested
-// 64 deep and a million nodes.
+// per tensor and 16 GiB per Run, initializers included (far above the
+// models onyx targets, far below what a 64-bit address space lets a bad
+// model ask for), subgraphs nested 64 deep and a million nodes.
 var DefaultLimits = Limits{
 	MaxTensorBytes: 4 << 30,
 	MaxTotalBytes:  16 << 30,

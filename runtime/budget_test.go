@@ -306,3 +306,43 @@ func TestBudgetScanOutput(t *testing.T) {
 		t.Fatalf("ten steps: %v, %v", out, err)
 	}
 }
+
+// TestBudgetStringContents: strings count with their contents, so a Loop
+// that doubles a carried string stops at the limit instead of growing it
+// until memory runs out.
+func TestBudgetStringContents(t *testing.T) {
+	scalar := func(dt tensor.DType) *ir.Type { return &ir.Type{DType: dt, Shape: ir.Shape{}} }
+	body := &ir.Graph{
+		Name: "body",
+		Nodes: []*ir.Node{
+			{OpType: "Identity", Inputs: []string{"cond_in"}, Outputs: []string{"cond_out"}},
+			{Name: "double", OpType: "StringConcat", Inputs: []string{"s_in", "s_in"}, Outputs: []string{"s_out"}},
+		},
+		Inputs:  []*ir.ValueInfo{{Name: "i", Type: scalar(tensor.Int64)}, {Name: "cond_in", Type: scalar(tensor.Bool)}, {Name: "s_in"}},
+		Outputs: []*ir.ValueInfo{{Name: "cond_out"}, {Name: "s_out"}},
+	}
+	m := &ir.Model{IRVersion: 8, OpsetImports: map[string]int64{"": 20}, Graph: &ir.Graph{
+		Nodes: []*ir.Node{{Name: "loop", OpType: "Loop", Inputs: []string{"m", "true", "s"}, Outputs: []string{"y"},
+			Attrs: []*ir.Attribute{{Name: "body", Type: ir.AttrGraph, Graph: body}}}},
+		Inputs:       []*ir.ValueInfo{{Name: "m", Type: scalar(tensor.Int64)}, {Name: "s", Type: scalar(tensor.String)}},
+		Outputs:      []*ir.ValueInfo{{Name: "y"}},
+		Initializers: []*ir.Initializer{{Name: "true", Tensor: tensor.Scalar(true)}},
+	}}
+	s, err := runtime.NewSession(m, runtime.WithLimits(runtime.Limits{MaxTotalBytes: 1 << 20}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	feed := map[string]*tensor.Tensor{"m": tensor.Scalar(int64(100)), "s": tensor.Scalar("ab")}
+	// After 18 doublings the string is 512 KiB: the carried one and its
+	// double do not fit in 1 MiB.
+	_, err = s.Run(context.Background(), feed)
+	if want := `Loop "loop": iteration 18: runtime: StringConcat "double": output "s_out": over a session limit`; !errors.Is(err, runtime.ErrLimit) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want ErrLimit and %q", err, want)
+	}
+	feed["m"] = tensor.Scalar(int64(3))
+	out, err := s.Run(context.Background(), feed)
+	if err != nil || tensor.Data[string](out["y"])[0] != strings.Repeat("ab", 8) {
+		t.Fatalf("three doublings: %v, %v", out, err)
+	}
+}

@@ -3,12 +3,14 @@ package runtime_test
 import (
 	"context"
 	"math/rand/v2"
+	"path/filepath"
 	goruntime "runtime"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/runtime"
 	"github.com/onyxml/onyx/tensor"
+	"github.com/onyxml/onyx/testcase"
 )
 
 // allocsPerRun measures heap allocations of steady-state RunInto calls that
@@ -67,30 +69,48 @@ func TestArenaPlanAndReuse(t *testing.T) {
 	t.Logf("allocs per RunInto (generic kernels): %.0f", allocsPerRun(t, s, in))
 }
 
-// TestAllocsPerRunResNet18 checks that RunInto on resnet18 allocates nothing
-// after the first Run (needs $ONYX_MODEL_ZOO): intermediates live in the
-// planned arena, views of them are planned too, and the arch kernels keep
-// their scratch per Run. Nodes on generic kernels (a CPU without a fast
-// tier) may allocate, so the bound is 0 only when none runs there.
-func TestAllocsPerRunResNet18(t *testing.T) {
-	m, x := resnet18(t)
-	s, err := runtime.NewSession(m)
+// TestAllocsPerRunZoo checks that RunInto allocates nothing after the first
+// Run on every model of $ONYX_MODEL_ZOO: intermediates live in the planned
+// arena, views of them are planned too, and the kernels keep their scratch
+// across Runs. Nodes on generic convolution or GEMM kernels (a CPU without
+// a fast tier) may allocate, so the bound is 0 only when none runs there.
+func TestAllocsPerRunZoo(t *testing.T) {
+	dirs, err := testcase.ZooCases()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var onGeneric []string
-	for _, n := range s.Nodes() {
-		if !n.Folded && n.Backend == "generic" && (n.Node.OpType == "Conv" || n.Node.OpType == "FusedConv" || n.Node.OpType == "Gemm") {
-			onGeneric = append(onGeneric, n.Node.OpType)
-		}
+	if dirs == nil {
+		t.Skip("ONYX_MODEL_ZOO is not set")
 	}
-	a := allocsPerRun(t, s, map[string]*tensor.Tensor{s.Inputs()[0].Name: x})
-	t.Logf("resnet18: %.0f allocations per Run, arena %d bytes", a, s.ArenaBytes())
-	switch {
-	case len(onGeneric) == 0 && a != 0:
-		t.Errorf("%.0f allocations per Run, want 0", a)
-	case a > 400: // resnet18 has ~60 tensors per Run: this catches a return to per-tensor allocation
-		t.Errorf("%.0f allocations per Run with %d nodes on generic kernels", a, len(onGeneric))
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			c, err := testcase.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := runtime.NewSession(c.Model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var onGeneric []string
+			for _, n := range s.Nodes() {
+				switch n.Node.OpType {
+				case "Conv", "FusedConv", "Gemm", "MatMul", "FusedGemm":
+					if !n.Folded && n.Backend == "generic" {
+						onGeneric = append(onGeneric, n.Node.OpType)
+					}
+				}
+			}
+			in := map[string]*tensor.Tensor{}
+			for i, v := range s.Inputs() {
+				in[v.Name] = c.Sets[0].Inputs[i]
+			}
+			a := allocsPerRun(t, s, in)
+			t.Logf("%.0f allocations per Run, arena %d bytes", a, s.ArenaBytes())
+			if len(onGeneric) == 0 && a != 0 {
+				t.Errorf("%.0f allocations per Run, want 0", a)
+			}
+		})
 	}
 }
 

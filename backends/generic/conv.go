@@ -12,8 +12,8 @@ package generic
 
 import (
 	"fmt"
-	"sync"
 
+	"github.com/onyxml/onyx/internal/keep"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -173,29 +173,33 @@ func nnCol2im[T nnFloat](g *nnConvGeom, col []T, m int, y []T, j0, nb int, o []i
 	}
 }
 
-var nnScratchF32, nnScratchF64 sync.Pool
+// Scratch buffers kept across Runs (free lists: a GC does not empty them).
+var (
+	nnScratchF32 keep.List[[]float32]
+	nnScratchF64 keep.List[[]float64]
+)
 
-// nnGetScratch returns a pooled buffer of n elements (contents undefined).
-func nnGetScratch[T nnFloat](n int) *[]T {
-	p := &nnScratchF32
-	if _, ok := any(T(0)).(float64); ok {
-		p = &nnScratchF64
+// nnScratchList returns the free list of []T.
+func nnScratchList[T nnFloat]() *keep.List[[]T] {
+	if p, ok := any(&nnScratchF64).(*keep.List[[]T]); ok {
+		return p
 	}
-	if v, ok := p.Get().(*[]T); ok && cap(*v) >= n {
-		*v = (*v)[:n]
-		return v
+	return any(&nnScratchF32).(*keep.List[[]T])
+}
+
+// nnGetScratch returns a kept buffer of n elements (contents undefined).
+func nnGetScratch[T nnFloat](n int) *[]T {
+	if v := nnScratchList[T]().Get(); v != nil {
+		if cap(*v) >= n {
+			*v = (*v)[:n]
+			return v
+		}
 	}
 	s := make([]T, n)
 	return &s
 }
 
-func nnPutScratch[T nnFloat](s *[]T) {
-	if _, ok := any(T(0)).(float64); ok {
-		nnScratchF64.Put(s)
-	} else {
-		nnScratchF32.Put(s)
-	}
-}
+func nnPutScratch[T nnFloat](s *[]T) { nnScratchList[T]().Put(s) }
 
 // nnCtxErr returns the run's context error, if any.
 func nnCtxErr(ec *ops.ExecContext) error {

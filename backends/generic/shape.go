@@ -11,8 +11,8 @@ package generic
 import (
 	"fmt"
 	"slices"
-	"sync"
 
+	"github.com/onyxml/onyx/internal/keep"
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
 )
@@ -146,11 +146,11 @@ type shpLayout struct {
 	scratch        [shpMaxInline]int
 }
 
-var shpLayoutPool = sync.Pool{New: func() any { return new(shpLayout) }}
+var shpLayoutPool = keep.List[shpLayout]{New: func() *shpLayout { return new(shpLayout) }}
 
-// shpNewLayout returns a layout from a pool (so that kernels do not
-// allocate per call); free returns it.
-func shpNewLayout() *shpLayout { return shpLayoutPool.Get().(*shpLayout) }
+// shpNewLayout returns a layout from a free list (so that kernels do not
+// allocate per call, even after a GC); free returns it.
+func shpNewLayout() *shpLayout { return shpLayoutPool.Get() }
 
 func (l *shpLayout) free() { shpLayoutPool.Put(l) }
 

@@ -72,8 +72,22 @@ type WinoOutArgs struct {
 	lo, hi  float32  // the clamp
 }
 
-// winoLanePerm is the lane order of a group's 8 tiles in V and M.
+// winoLanePerm is the default lane order of a group's 8 tiles in V and M
+// (ISA.WinoLanes): the order in which AVX2's VSHUFPS deinterleaves the
+// tiles' even and odd columns.
 var winoLanePerm = [8]int{0, 1, 4, 5, 2, 3, 6, 7}
+
+// winoLanesOK reports whether p is a permutation of 0..7.
+func winoLanesOK(p [8]int) bool {
+	var seen [8]bool
+	for _, t := range p {
+		if t < 0 || t >= 8 || seen[t] {
+			return false
+		}
+		seen[t] = true
+	}
+	return true
+}
 
 // winoInGo is the input transform of a block of tiles (ISA.WinoIn): for
 // each group g of 8 tiles (tile t = th*tilesWp+tw, from (th0, tw0) on) and
@@ -84,14 +98,14 @@ var winoLanePerm = [8]int{0, 1, 4, 5, 2, 3, 6, 7}
 //	V[i][0], V[i][1], V[i][2], V[i][3] = ei0-ei2, ei1+ei2, ei2-ei1, ei1-ei3
 //
 // as V_xi[c][t] (xi = 4i+j) at v + xi*vs + (8g/NR)*panel + c*NR*4 +
-// (8g%NR)*4, the 8 tiles in the lane order winoLanePerm (the order in
-// which AVX2's VSHUFPS deinterleaves them; winoOutGo undoes it).
-func winoInGo(a *WinoInArgs) {
+// (8g%NR)*4, the 8 tiles in the lane order lanes (lane l holds tile
+// 8g+lanes[l]: the ISA's WinoLanes, which winoOutGo undoes).
+func winoInGo(a *WinoInArgs, lanes *[8]int) {
 	th, tw := a.th0, a.tw0
 	for g := range a.groups {
 		for c := range a.cin {
 			base := c*a.plane/4 + 2*th*a.wp/4 + 2*tw
-			for lane, tile := range winoLanePerm {
+			for lane, tile := range lanes {
 				var d [4][4]float32
 				for r := range 4 {
 					for q := range 4 {
@@ -118,19 +132,20 @@ func winoInGo(a *WinoInArgs) {
 }
 
 // winoOutGo is the output transform of a block (ISA.WinoOut): for each
-// output channel and group of 8 tiles, with m the 4x4 values M_xi[co][t],
-// it computes Y = A^T m A + bias,
+// output channel and group of 8 tiles, with m the 4x4 values M_xi[co][t]
+// (tile t in the lane order lanes, as winoInGo wrote V), it computes
+// Y = A^T m A + bias,
 //
 //	r0, r1 = m0+m1+m2, m1-m2-m3 // rows
 //	Y[a][0], Y[a][1] = ra0+ra1+ra2, ra1-ra2-ra3
 //
 // adds the residual, clamps, and stores the 2x2 tile at row 2*th, column
 // 2*tw of the output, the parts outside oh x ow left out.
-func winoOutGo(a *WinoOutArgs) {
+func winoOutGo(a *WinoOutArgs, lanes *[8]int) {
 	for co := range a.cout {
 		th, tw := a.th0, a.tw0
 		for g := range a.groups {
-			for lane, tile := range winoLanePerm {
+			for lane, tile := range lanes {
 				var mm [4][4]float32
 				for i := range 4 {
 					for j := range 4 {

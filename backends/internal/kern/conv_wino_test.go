@@ -32,42 +32,53 @@ func TestWinoLayout(t *testing.T) {
 }
 
 // TestWinoTransforms runs each ISA's transforms against their Go
-// definitions (winoInGo, winoOutGo) over blocks that start mid-row, odd
-// output sizes, every panel width, every epilogue.
+// definitions (winoInGo, winoOutGo, in the ISA's lane order) over blocks
+// that start mid-row, odd output sizes (partial tiles on the right and at
+// the bottom), 1 to 17 channels, every panel width (nt a multiple of it,
+// as the driver makes it), every epilogue. Input,
+// residual and output end where their memory does (pageEnd), so that a
+// read or write past them faults; the outputs have NaN guards besides.
 func TestWinoTransforms(t *testing.T) {
 	r := rand.New(rand.NewPCG(91, 92))
 	for _, g := range testISAs(t) {
+		lanes := &g.WinoLanes
 		for _, nr := range []int{8, 16, 32} {
-			for _, s := range []struct{ oh, ow, cin, t0, nt int }{
-				{4, 4, 1, 0, 32}, {7, 13, 3, 0, 32}, {9, 31, 2, 16, 32}, {14, 14, 5, 0, 64}, {3, 40, 2, 32, 32}, {2, 2, 1, 0, 32},
+			for _, s := range []struct{ oh, ow, cin, cout, t0, nt int }{
+				{4, 4, 1, 3, 0, 32}, {7, 13, 3, 1, 0, 32}, {9, 31, 2, 9, 16, 32}, {14, 14, 5, 8, 0, 64},
+				{3, 40, 2, 3, 32, 32}, {2, 2, 1, 2, 0, 32}, {5, 17, 9, 17, 8, 32}, {11, 29, 17, 4, 40, 64},
+				{1, 3, 8, 1, 0, 32}, {6, 32, 1, 2, 16, 32},
 			} {
 				tilesWp := ceil8((s.ow + 1) / 2)
 				tiles := s.t0 + s.nt
 				hp, wp := 2*((tiles+tilesWp-1)/tilesWp)+2, 2*tilesWp+2
-				x := gemmRandSlice(r, s.cin*hp*wp)
+				x := pageEnd(t, s.cin*hp*wp)
+				copy(x, gemmRandSlice(r, len(x)))
 				in := WinoInArgs{cin: s.cin, plane: hp * wp * 4, wp: wp * 4, groups: s.nt / 8, th0: s.t0 / tilesWp, tw0: s.t0 % tilesWp,
 					tilesWp: tilesWp, vs: s.cin * s.nt * 4, panel: s.cin * nr * 4, nr: nr}
 				want := make([]float32, 16*s.cin*s.nt)
 				in.x, in.v = &x[0], &want[0]
-				winoInGo(&in)
+				winoInGo(&in, lanes)
 				got, all := gemmGuarded(len(want), 8)
 				in.x, in.v = &x[0], &got[0]
 				g.WinoIn(&in)
 				for i := range all {
 					if (i < 8 || i >= len(all)-8) && !math.IsNaN(float64(all[i])) {
-						t.Fatalf("in %+v nr %d: wrote into the guard", s, nr)
+						t.Fatalf("%s in %+v nr %d: wrote into the guard", g.Name, s, nr)
 					}
 				}
 				for i := range want {
 					if got[i] != want[i] {
-						t.Fatalf("in %+v nr %d: v[%d] = %g, want %g", s, nr, i, got[i], want[i])
+						t.Fatalf("%s in %+v nr %d: v[%d] = %g, want %g", g.Name, s, nr, i, got[i], want[i])
 					}
 				}
-				// The output transform of random M, every epilogue.
-				const cout = 3
+				// The output transform of random M (with a NaN, which
+				// must come out NaN through the clamp), every epilogue.
+				cout := s.cout
 				m := gemmRandSlice(r, 16*cout*s.nt)
+				m[r.IntN(len(m))] = float32(math.NaN())
 				bias := gemmRandSlice(r, cout)
-				res := gemmRandSlice(r, cout*s.oh*s.ow)
+				res := pageEnd(t, cout*s.oh*s.ow)
+				copy(res, gemmRandSlice(r, len(res)))
 				for flags := range 4 {
 					for _, b := range [][]float32{nil, bias} {
 						out := WinoOutArgs{cout: cout, ms: cout * s.nt * 4, ldm: s.nt * 4, groups: s.nt / 8, th0: s.t0 / tilesWp,
@@ -81,21 +92,28 @@ func TestWinoTransforms(t *testing.T) {
 						if b != nil {
 							out.bias = &b[0]
 						}
-						winoOutGo(&out)
+						winoOutGo(&out, lanes)
 						got, all := gemmGuarded(len(want), 8)
+						end := pageEnd(t, len(want))
 						for i := range got {
-							got[i] = -7
+							got[i], end[i] = -7, -7
 						}
 						out.y = &got[0]
 						g.WinoOut(&out)
+						out.y = &end[0]
+						g.WinoOut(&out)
 						for i := range all {
 							if (i < 8 || i >= len(all)-8) && !math.IsNaN(float64(all[i])) {
-								t.Fatalf("out %+v nr %d flags %d: wrote into the guard", s, nr, flags)
+								t.Fatalf("%s out %+v nr %d flags %d: wrote into the guard", g.Name, s, nr, flags)
 							}
 						}
-						for i := range want {
-							if d := math.Abs(float64(got[i] - want[i])); d > 1e-6 {
-								t.Fatalf("%s out %+v nr %d flags %d bias %v: y[%d] = %g, want %g", g.Name, s, nr, flags, b != nil, i, got[i], want[i])
+						for _, got := range [][]float32{got, end} {
+							for i := range want {
+								nan := math.IsNaN(float64(want[i]))
+								if d := math.Abs(float64(got[i] - want[i])); d > 1e-6 || nan != math.IsNaN(float64(got[i])) {
+									t.Fatalf("%s out %+v nr %d flags %d bias %v: y[%d] = %g, want %g",
+										g.Name, s, nr, flags, b != nil, i, got[i], want[i])
+								}
 							}
 						}
 					}
@@ -103,6 +121,19 @@ func TestWinoTransforms(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWinoLanesChecked: an ISA whose WinoLanes is not a permutation is
+// refused when its table is filled.
+func TestWinoLanesChecked(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("fill accepted WinoLanes {1, 1, 2, ...}")
+		}
+	}()
+	g := &ISA{Name: "bad-lanes", MR: 4, NR: 8, KC: 8, MC: 8, NC: 8, Ready: func() bool { return true },
+		WinoLanes: [8]int{1, 1, 2, 3, 4, 5, 6, 7}}
+	g.fill()
 }
 
 // TestWinoSpans checks that the blocks of a Winograd image, as the race

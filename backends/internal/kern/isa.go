@@ -45,6 +45,13 @@ type ISA struct {
 	WinoIn        func(args *WinoInArgs)   // winoInGo
 	WinoOut       func(args *WinoOutArgs)  // winoOutGo
 
+	// WinoLanes is the lane order of a Winograd group's 8 tiles in V and
+	// M (lane l holds the group's tile WinoLanes[l]), which only WinoIn
+	// and WinoOut see (the GEMMs between them do not care), so each
+	// instruction set can take the order its loads deinterleave into; the
+	// Go definitions follow it. All zero means winoLanePerm.
+	WinoLanes [8]int
+
 	// PaddedWindows: the window routines (DWS*, MaxS*, AvgS*) take
 	// padded planes only: padT and padL 0, and every tap of every vector
 	// of output columns (the last one rounded up to 8 columns) inside x.
@@ -93,11 +100,17 @@ func (g *ISA) fill() {
 		if g.ConvTranspose == nil {
 			g.ConvTranspose = convTransposeGo
 		}
+		if g.WinoLanes == ([8]int{}) {
+			g.WinoLanes = winoLanePerm
+		}
+		if !winoLanesOK(g.WinoLanes) {
+			panic(fmt.Sprintf("kern: ISA %q: WinoLanes %v is not a permutation of 0..7", g.Name, g.WinoLanes))
+		}
 		if g.WinoIn == nil {
-			g.WinoIn = winoInGo
+			g.WinoIn = func(a *WinoInArgs) { winoInGo(a, &g.WinoLanes) }
 		}
 		if g.WinoOut == nil {
-			g.WinoOut = winoOutGo
+			g.WinoOut = func(a *WinoOutArgs) { winoOutGo(a, &g.WinoLanes) }
 		}
 		if g.DWCopy == nil {
 			g.DWCopy = dwCopyGo

@@ -14,12 +14,12 @@ import (
 func testISAs(t testing.TB) []*ISA { return append(ISAs(), Go, goNEONLike) }
 
 // goNEONLike is Go's routines with the neon tier's shape: an 8x8 tile
-// whose kernel takes whole panels only (the drivers' tail strips) and
-// window routines on padded planes only, so that every machine tests
-// those paths of the drivers.
+// whose kernel takes whole panels only (the drivers' tail strips), window
+// routines on padded planes only and Winograd tiles in their natural lane
+// order, so that every machine tests those paths of the drivers.
 var goNEONLike = func() *ISA {
 	g := &ISA{Name: "go-neonlike", MR: 8, NR: 8, KC: 256, MC: 128, NC: 512, Ready: func() bool { return true },
-		Gemm: make([]func(*GemmArgs), 9), PaddedWindows: true}
+		Gemm: make([]func(*GemmArgs), 9), PaddedWindows: true, WinoLanes: [8]int{0, 1, 2, 3, 4, 5, 6, 7}}
 	for r := 1; r <= 8; r++ {
 		g.Gemm[r] = func(a *GemmArgs) {
 			if a.n%8 != 0 {

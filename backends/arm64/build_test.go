@@ -71,15 +71,17 @@ func TestGeneratedUpToDate(t *testing.T) {
 	ws, wg := filepath.Join(dir, "w.s"), filepath.Join(dir, "w.go")
 	es, eg := filepath.Join(dir, "e.s"), filepath.Join(dir, "e.go")
 	cs, cg := filepath.Join(dir, "c.s"), filepath.Join(dir, "c.go")
+	ns, ng := filepath.Join(dir, "n.s"), filepath.Join(dir, "n.go")
 	cmd := buildGoCmd(t, "_asm", nil, "run", ".", "-s", s, "-go", g, "-ws", ws, "-wgo", wg, "-es", es, "-ego", eg,
-		"-cs", cs, "-cgo", cg)
+		"-cs", cs, "-cgo", cg, "-ns", ns, "-ngo", ng)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go run _asm: %v\n%s", err, out)
 	}
 	for gen, have := range map[string]string{s: "sgemm_kernels_arm64.s", g: "sgemm_kernels_arm64.go",
 		ws: "window_kernels_arm64.s", wg: "window_kernels_arm64.go",
 		es: "elem_kernels_arm64.s", eg: "elem_kernels_arm64.go",
-		cs: "conv_kernels_arm64.s", cg: "conv_kernels_arm64.go"} {
+		cs: "conv_kernels_arm64.s", cg: "conv_kernels_arm64.go",
+		ns: "conv_wino_arm64.s", ng: "conv_wino_arm64.go"} {
 		a, err1 := os.ReadFile(gen)
 		b, err2 := os.ReadFile(have)
 		if err1 != nil || err2 != nil {

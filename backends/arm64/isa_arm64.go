@@ -5,8 +5,9 @@ package arm64
 // The neon tier as a kern.ISA table: the 8x8 micro-kernels of
 // sgemm_kernels_arm64.s with their tile and blocking, and the depthwise
 // and pooling routines of window_kernels_arm64.s and the activations of
-// elem_kernels_arm64.s, and the conv packer and pixel-major transposer of
-// conv_kernels_arm64.s. The Winograd transforms run kern's Go.
+// elem_kernels_arm64.s, the conv packer and pixel-major transposer of
+// conv_kernels_arm64.s and the Winograd transforms of conv_wino_arm64.s
+// (with their lane order).
 
 import "github.com/onyxml/onyx/backends/internal/kern"
 
@@ -17,6 +18,7 @@ import "github.com/onyxml/onyx/backends/internal/kern"
 var isaNEON = &kern.ISA{Name: "neon", MR: 8, NR: 8, KC: 256, MC: 128, NC: 512,
 	Ready: func() bool { return hasASIMD }, Gemm: gemmNEON,
 	ConvPack: convPackF32NEON, ConvTranspose: convTransposeF32NEON,
+	WinoIn: winoInF32NEON, WinoOut: winoOutF32NEON, WinoLanes: winoLanesNEON,
 	DW3x3S1: dw3x3F32NEONS1, DW3x3S2: dw3x3F32NEONS2,
 	PaddedWindows: true,
 	DWS1:          dwF32NEONS1, DWS2: dwF32NEONS2,

@@ -4,7 +4,8 @@
 // count), and the depthwise and pooling routines,
 // ../window_kernels_arm64.{s,go} (win.go), and the activations,
 // ../elem_kernels_arm64.{s,go} (elem.go), and the conv packer,
-// ../conv_kernels_arm64.{s,go} (conv.go).
+// ../conv_kernels_arm64.{s,go} (conv.go), and the Winograd transforms,
+// ../conv_wino_arm64.{s,go} (wino.go).
 //
 // Run it with `go generate` in backends/arm64 (or `go run .` here). It has no
 // dependencies. The Go assembler lacks NEON's by-element FMLA and FMUL and
@@ -121,13 +122,16 @@ func main() {
 	outEGo := flag.String("ego", "../elem_kernels_arm64.go", "activations' Go declarations output")
 	outCS := flag.String("cs", "../conv_kernels_arm64.s", "conv packer's assembly output")
 	outCGo := flag.String("cgo", "../conv_kernels_arm64.go", "conv packer's Go declarations output")
+	outNS := flag.String("ns", "../conv_wino_arm64.s", "Winograd transforms' assembly output")
+	outNGo := flag.String("ngo", "../conv_wino_arm64.go", "Winograd transforms' Go declarations output")
 	flag.Parse()
 	for _, f := range []struct {
 		name string
 		data []byte
 	}{{*outS, asmFile()}, {*outGo, goDecls()}, {*outWS, winAsmFile()}, {*outWGo, winGoDecls()},
 		{*outES, elemAsmFile()}, {*outEGo, elemGoDecls()},
-		{*outCS, convAsmFile()}, {*outCGo, convGoDecls()}} {
+		{*outCS, convAsmFile()}, {*outCGo, convGoDecls()},
+		{*outNS, winoAsmFile()}, {*outNGo, winoGoDecls()}} {
 		if err := os.WriteFile(f.name, f.data, 0o644); err != nil {
 			log.Fatal(err)
 		}

@@ -18,7 +18,7 @@ func TestGenEncodings(t *testing.T) {
 	}
 	re := regexp.MustCompile(`WORD \$0x([0-9a-f]{8})\s+// ([^;\n]+)`)
 	seen := map[string]string{}
-	for _, m := range re.FindAllStringSubmatch(string(asmFile())+string(winAsmFile())+string(elemAsmFile())+string(convAsmFile()), -1) {
+	for _, m := range re.FindAllStringSubmatch(string(asmFile())+string(winAsmFile())+string(elemAsmFile())+string(convAsmFile())+string(winoAsmFile()), -1) {
 		seen[strings.ToLower(strings.ReplaceAll(m[2], "4S", "4s"))] = m[1]
 	}
 	if len(seen) == 0 {

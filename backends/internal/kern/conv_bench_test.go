@@ -197,3 +197,58 @@ func BenchmarkConvPack(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWinoTransforms runs each tier's Winograd input and output
+// transforms (bias and Relu) alone over one image of the zoo's Winograd
+// shapes, in the driver's blocks; the Go tier is the baseline. Bytes are
+// those of V (in) or M (out).
+func BenchmarkWinoTransforms(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, s := range convBenchShapes {
+		if s.k != 3 || s.s != 1 || s.grp != 1 || !winoSuits(s.hw, s.hw, s.cin, s.cout, 8) {
+			continue
+		}
+		for _, g := range testISAs(b) {
+			oh, ow := s.hw, s.hw
+			tilesWp := ceil8((ow + 1) / 2)
+			tiles := winoTiles(oh, ow, g.NR)
+			nt := max(winoBlockBytes, 16*s.cout*s.cin*4/2) / (64 * (s.cin + s.cout)) / g.NR * g.NR
+			nt = min(max(nt, g.NR), tiles)
+			hp, wp := 2*((tiles+tilesWp-1)/tilesWp)+2, 2*tilesWp+2
+			x := gemmRandSlice(r, s.cin*hp*wp)
+			v := make([]float32, 16*s.cin*nt)
+			m := gemmRandSlice(r, 16*s.cout*nt)
+			y := make([]float32, s.cout*oh*ow)
+			bias := gemmRandSlice(r, s.cout)
+			in, out := &WinoInArgs{}, &WinoOutArgs{} // reused: calls through the table make them escape
+			blocks := func(f func(t0, n int)) {
+				for t0 := 0; t0 < tiles; t0 += nt {
+					f(t0, min(nt, tiles-t0))
+				}
+			}
+			b.Run(fmt.Sprintf("%s/in/%s", s.name, g.Name), func(b *testing.B) {
+				b.SetBytes(int64(16 * s.cin * tiles * 4))
+				b.ReportAllocs()
+				for b.Loop() {
+					blocks(func(t0, n int) {
+						*in = WinoInArgs{x: &x[0], v: &v[0], cin: s.cin, plane: hp * wp * 4, wp: wp * 4, groups: n / 8,
+							th0: t0 / tilesWp, tw0: t0 % tilesWp, tilesWp: tilesWp, vs: s.cin * n * 4, panel: s.cin * g.NR * 4, nr: g.NR}
+						g.WinoIn(in)
+					})
+				}
+			})
+			b.Run(fmt.Sprintf("%s/out/%s", s.name, g.Name), func(b *testing.B) {
+				b.SetBytes(int64(16 * s.cout * tiles * 4))
+				b.ReportAllocs()
+				for b.Loop() {
+					blocks(func(t0, n int) {
+						*out = WinoOutArgs{m: &m[0], y: &y[0], bias: &bias[0], cout: s.cout, ms: s.cout * n * 4, ldm: n * 4,
+							groups: n / 8, th0: t0 / tilesWp, tw0: t0 % tilesWp, tilesWp: tilesWp, oh: oh, ow: ow,
+							ohw4: oh * ow * 4, ow4: ow * 4, flags: winFlagClamp, lo: 0, hi: convInf}
+						g.WinoOut(out)
+					})
+				}
+			})
+		}
+	}
+}

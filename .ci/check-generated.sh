@@ -1,6 +1,8 @@
 #!/bin/sh
 # check-generated.sh: regenerate onnx/onnxpb/onnx.pb.go with the pinned
-# protoc-gen-go and fail if the committed file differs.
+# protoc-gen-go, and the amd64 and arm64 assembly with their generators
+# (backends/*/_asm), and fail if a committed file differs. With llvm-mc
+# (Debian: llvm) it also checks every WORD the arm64 generator emits.
 set -eu
 
 PROTOC_GEN_GO_VERSION=v1.36.12
@@ -30,13 +32,19 @@ if [ "$have" != "$PROTOC_GEN_GO_VERSION" ]; then
 	go install google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION
 fi
 
-go generate ./onnx/onnxpb/
+go generate ./onnx/onnxpb/ ./backends/amd64/ ./backends/arm64/
 
-changes=$(git status --porcelain -- onnx/)
+changes=$(git status --porcelain -- onnx/ backends/)
 if [ -n "$changes" ]; then
 	echo "check-generated: generated files differ from the committed ones:" >&2
 	echo "$changes" >&2
-	git --no-pager diff --stat -- onnx/ >&2 || true
+	git --no-pager diff --stat -- onnx/ backends/ >&2 || true
 	exit 1
 fi
-echo "check-generated: onnx/onnxpb is up to date"
+echo "check-generated: onnx/onnxpb and the generated assembly are up to date"
+
+if command -v llvm-mc >/dev/null 2>&1; then
+	(cd backends/arm64/_asm && go test -count=1 -run TestGenEncodings .)
+else
+	echo "check-generated: llvm-mc not found (Debian: apt-get install llvm): arm64 encodings not checked" >&2
+fi

@@ -5,7 +5,8 @@ package kern
 //
 // Per image and group, Y_g (Cout/g x OH*OW) = W_g (Cout/g x K) * B_g (K x
 // OH*OW) with K = Cin/g*KH*KW: the weights are packed once, at kernel
-// build, as the GEMM's A operand; B is never stored whole: for a tile of
+// build, as the GEMM's A operand (or per Run when they are an input fed
+// at run time, as training's parameters are); B is never stored whole: for a tile of
 // output pixels (a few hundred columns) and a block of K, the packer
 // (ISA.ConvPack) copies the taps straight from the input into the
 // micro-kernel's panel layout, and every strip of W runs over the tile
@@ -25,10 +26,12 @@ package kern
 //     (dw.go);
 //   - this channel-major implicit GEMM otherwise.
 //
-// It declines 1x1 stride-1 unpadded single-group convs (plain GEMMs:
-// kerConv1x1 in kernels.go) but those of few pixels, and anything
-// that is not a float32 2-D convolution with constant weights. Every kernel runs on any input shape
-// at run time; the choice only affects speed. With several threads, a Run
+// With weights fed at run time, only the channel- and pixel-major GEMMs
+// run (convNewFedWeights). It declines 1x1 stride-1 unpadded single-group
+// convs with constant weights (plain GEMMs: kerConv1x1 in kernels.go) but
+// those of few pixels, and anything that is not a float32 2-D convolution
+// with weights of a known shape. Every kernel runs on any input shape at
+// run time; the choice only affects speed. With several threads, a Run
 // is cut into chunks (column tiles and output-channel parts, planes, tile
 // blocks) of at least ~0.1 ms each, claimed by ec.ParallelFor.
 
@@ -64,8 +67,10 @@ type convNode struct {
 }
 
 // convParse reads a Conv or FusedConv node: ok is false when the node is
-// not a float32 2-D convolution with constant weights whose attributes the
-// kernels take (the generic kernel then reports any error).
+// not a float32 2-D convolution whose weight shape is known and whose
+// attributes the kernels take (the generic kernel then reports any
+// error). w is the weights when they are constant, nil when they are fed
+// at run time (training feeds its parameters).
 func convParse(n *ops.Node, fused bool) (c *convNode, w *tensor.Tensor, ok bool) {
 	c = &convNode{}
 	base := n
@@ -89,26 +94,18 @@ func convParse(n *ops.Node, fused bool) (c *convNode, w *tensor.Tensor, ok bool)
 	if s := base.In[0].Shape; s != nil && len(s) != 4 {
 		return nil, nil, false
 	}
-	w = base.InValue(1)
-	if w == nil || w.DType() != tensor.Float32 || w.Rank() != 4 {
+	var ws []int
+	if w = base.InValue(1); w != nil {
+		if w.DType() != tensor.Float32 || w.Rank() != 4 {
+			return nil, nil, false
+		}
+		ws = w.Shape()
+	} else if ws, ok = base.In[1].ConcreteShape(); !ok || len(ws) != 4 || base.In[1].Absent {
 		return nil, nil, false
 	}
-	ws := w.Shape()
-	c.m, c.cg, c.kh, c.kw = ws[0], ws[1], ws[2], ws[3]
-	g := base.AttrInt("group")
-	if c.m == 0 || c.cg == 0 || c.kh == 0 || c.kw == 0 || g < 1 || int64(c.m)%g != 0 {
+	if !c.parseWindow(base, ws) {
 		return nil, nil, false
 	}
-	c.group = int(g)
-	if ks := base.AttrInts("kernel_shape"); len(ks) > 0 && (len(ks) != 2 || ks[0] != int64(c.kh) || ks[1] != int64(c.kw)) {
-		return nil, nil, false
-	}
-	win, err := ops.ParseSpatialWindow(base, []int{c.kh, c.kw})
-	if err != nil {
-		return nil, nil, false
-	}
-	c.win = win
-	c.sh, c.sw, c.dh, c.dw = win.Strides[0], win.Strides[1], win.Dilations[0], win.Dilations[1]
 	if base.HasIn(2) {
 		c.hasBias = true
 		if bv := base.InValue(2); bv != nil && (bv.Rank() != 1 || bv.Len() != c.m) {
@@ -116,6 +113,28 @@ func convParse(n *ops.Node, fused bool) (c *convNode, w *tensor.Tensor, ok bool)
 		}
 	}
 	return c, w, true
+}
+
+// parseWindow sets c's channels and window from the attributes of n, a
+// Conv or one of its gradients, for weights of shape ws (M x C/group x kH
+// x kW); it reports false for attributes the kernels do not take.
+func (c *convNode) parseWindow(n *ops.Node, ws []int) bool {
+	c.m, c.cg, c.kh, c.kw = ws[0], ws[1], ws[2], ws[3]
+	g := n.AttrInt("group")
+	if c.m <= 0 || c.cg <= 0 || c.kh <= 0 || c.kw <= 0 || g < 1 || int64(c.m)%g != 0 {
+		return false
+	}
+	c.group = int(g)
+	if ks := n.AttrInts("kernel_shape"); len(ks) > 0 && (len(ks) != 2 || ks[0] != int64(c.kh) || ks[1] != int64(c.kw)) {
+		return false
+	}
+	win, err := ops.ParseSpatialWindow(n, []int{c.kh, c.kw})
+	if err != nil {
+		return false
+	}
+	c.win = win
+	c.sh, c.sw, c.dh, c.dw = win.Strides[0], win.Strides[1], win.Dilations[0], win.Dilations[1]
+	return true
 }
 
 // isPointwise reports whether the conv is a plain GEMM per image: a 1x1
@@ -172,6 +191,9 @@ func convNew(g *ISA, n *ops.Node, fused bool) (ops.Kernel, error) {
 	if !ok {
 		return nil, nil
 	}
+	if w == nil {
+		return convNewFedWeights(g, n, c), nil
+	}
 	switch {
 	case c.isDepthwise():
 		if k := dwNew(g, c, w); k != nil {
@@ -206,7 +228,7 @@ func convNew(g *ISA, n *ops.Node, fused bool) (ops.Kernel, error) {
 	// with W^T packed instead.
 	if dims, ok := n.In[0].ConcreteShape(); ok && len(dims) == 4 {
 		if io, err := c.convShape(dims); err == nil && convPixelMajorBetter(io.ohw, g.MR, g.NR) != (convForceLayout == convLayoutFlip) {
-			k.pa = nil
+			k.pa, k.pixel = nil, true
 			for grp := range c.group {
 				k.pbT = append(k.pbT, g.PackB(k.kdim, k.mg, wd[grp*k.mg*k.kdim:], k.kdim, true))
 			}
@@ -215,15 +237,79 @@ func convNew(g *ISA, n *ops.Node, fused bool) (ops.Kernel, error) {
 	return k, nil
 }
 
+// convNewFedWeights builds the implicit-GEMM kernel of a conv whose
+// weights are an input fed at run time (training feeds its parameters):
+// each Run packs them into pooled scratch (packWeights), M*K values
+// against the M*K multiply-adds of every output pixel. Depthwise convs
+// are left to the generic kernel's direct loop (the implicit GEMM would
+// use one row of each MR-row strip), and Winograd, whose weight
+// transform is built once, is not used.
+func convNewFedWeights(g *ISA, n *ops.Node, c *convNode) ops.Kernel {
+	if c.isDepthwise() {
+		return nil
+	}
+	k := &convKernel{convNode: c, g: g, kdim: c.cg * c.kh * c.kw, mg: c.m / c.group, fed: true}
+	k.ep = Epilogue{Alpha: 1}
+	c.act.apply(&k.ep)
+	if dims, ok := n.In[0].ConcreteShape(); ok && len(dims) == 4 {
+		if io, err := c.convShape(dims); err == nil && convPixelMajorBetter(io.ohw, g.MR, g.NR) != (convForceLayout == convLayoutFlip) {
+			k.pixel = true
+		}
+	}
+	return k
+}
+
 // convKernel is the implicit-GEMM convolution.
 type convKernel struct {
 	*convNode
-	g    *ISA
-	kdim int        // K = cg*kh*kw
-	mg   int        // output channels per group
-	pa   []*PackedA // per group: its mg x K weights
-	pbT  []*PackedB // or, for the pixel-major GEMM, their K x mg transposes
-	ep   Epilogue   // the activation (for the pass over finished tiles)
+	g     *ISA
+	kdim  int        // K = cg*kh*kw
+	mg    int        // output channels per group
+	pa    []*PackedA // per group: its mg x K weights
+	pbT   []*PackedB // or, for the pixel-major GEMM, their K x mg transposes
+	pixel bool       // the pixel-major GEMM
+	fed   bool       // the weights are input 1 of each Run, packed per Run
+	ep    Epilogue   // the activation (for the pass over finished tiles)
+}
+
+// packWeights packs the weights of a Run (input 1, fed) into r's scratch
+// as the GEMM's operand per group, and points r.pa or r.pbT at them.
+func (k *convKernel) packWeights(r *convRun, w *tensor.Tensor) error {
+	if w == nil || w.DType() != tensor.Float32 || !tensor.SameShape(w.Shape(), []int{k.m, k.cg, k.kh, k.kw}) {
+		var s []int
+		if w != nil {
+			s = w.Shape()
+		}
+		return fmt.Errorf("%w: Conv weights of shape %v for a kernel built for %v", ops.ErrShapeMismatch, s, []int{k.m, k.cg, k.kh, k.kw})
+	}
+	wd := tensor.Data[float32](w)
+	g, size := k.g, k.mg*k.kdim
+	if len(r.fedPtr) < k.group {
+		r.fedA, r.fedB = make([]PackedA, k.group), make([]PackedB, k.group)
+		r.fedPtr, r.fedPtrB = make([]*PackedA, k.group), make([]*PackedB, k.group)
+	}
+	if k.pixel {
+		per := ((k.mg+g.NR-1)/g.NR*g.NR*k.kdim + 15) &^ 15
+		r.fedBuf = convGrow(r.fedBuf, k.group*per)
+		for grp := range k.group {
+			pb := &r.fedB[grp]
+			*pb = PackedB{k: k.kdim, n: k.mg, impl: g, data: r.fedBuf[grp*per : (grp+1)*per]}
+			gemmPackB(pb.data, k.kdim, k.mg, g.NR, wd[grp*size:(grp+1)*size], k.kdim, true)
+			r.fedPtrB[grp] = pb
+		}
+		r.pbT = r.fedPtrB[:k.group]
+		return nil
+	}
+	per := ((k.mg+g.MR-1)/g.MR*g.MR*k.kdim + 15) &^ 15
+	r.fedBuf = convGrow(r.fedBuf, k.group*per)
+	for grp := range k.group {
+		pa := &r.fedA[grp]
+		*pa = PackedA{m: k.mg, k: k.kdim, impl: g, data: r.fedBuf[grp*per : (grp+1)*per]}
+		gemmPackA(pa.data, g.MR, k.mg, 0, k.kdim, wd[grp*size:(grp+1)*size], k.kdim, false)
+		r.fedPtr[grp] = pa
+	}
+	r.pa = r.fedPtr[:k.group]
+	return nil
 }
 
 // Overwrites reports that the kernel writes every output element.
@@ -306,7 +392,16 @@ type convRun struct {
 	io   convIO
 	pad  []float32 // the padded image
 	dOff []int32
+	pa   []*PackedA // the weights: k's, or the Run's (fed)
+	pbT  []*PackedB
 	run  func(int)
+
+	// Fed weights, packed per Run.
+	fedBuf  []float32
+	fedA    []PackedA
+	fedB    []PackedB
+	fedPtr  []*PackedA
+	fedPtrB []*PackedB
 }
 
 var convRunPool = keep.List[convRun]{New: func() *convRun {
@@ -339,6 +434,12 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	r := convRunPool.Get()
 	defer convRunPool.Put(r)
 	r.k, r.io = k, io
+	r.pa, r.pbT = k.pa, k.pbT
+	if k.fed {
+		if err := k.packWeights(r, in[1]); err != nil {
+			return err
+		}
+	}
 	if padded {
 		r.pad = convGrow(r.pad, io.c*plane)
 	}
@@ -365,10 +466,10 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		} else {
 			r.io.src = xi
 		}
-		if k.pbT != nil {
+		if k.pixel {
 			pr := convPixRunPool.Get()
 			for grp := range k.group {
-				k.runPixelMajor(ec, &r.io, grp, pr)
+				k.runPixelMajor(ec, &r.io, grp, r.pbT[grp], pr)
 			}
 			convPixRunPool.Put(pr)
 			continue
@@ -379,7 +480,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 			ec.SerialFor(chunks, r.run)
 		}
 	}
-	r.k, r.io = nil, convIO{}
+	r.k, r.io, r.pa, r.pbT = nil, convIO{}, nil, nil
 	return nil
 }
 
@@ -471,7 +572,7 @@ func (r *convRun) chunk(i int) {
 		args.lo, args.hi = ep.Min, ep.Max
 	}
 	outBase := (io.img*k.m + grp*k.mg) * io.ohw
-	pa := k.pa[grp]
+	pa := r.pa[grp]
 	for p0 := 0; p0 < k.kdim; p0 += io.kc {
 		kb := min(io.kc, k.kdim-p0)
 		first, last := p0 == 0, p0+kb >= k.kdim

@@ -71,6 +71,7 @@ type convPixRun struct {
 	k      *convKernel
 	io     *convIO
 	grp    int
+	pb     *PackedB  // the group's W^T
 	cT     []float32 // C': ohw x mg
 	pa     PackedA   // im2col^T of the image's group
 	aBuf   []float32 // pa's data
@@ -88,7 +89,7 @@ var convPixRunPool = keep.List[convPixRun]{New: func() *convPixRun {
 }}
 
 // runPixelMajor computes group grp of the current image of io.
-func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, r *convPixRun) {
+func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, pb *PackedB, r *convPixRun) {
 	g := k.g
 	mr := g.MR
 	plane := io.hp * io.wp
@@ -113,7 +114,7 @@ func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, r *
 	putCtx(ctx)
 
 	r.cBuf = convGrow(r.cBuf, io.ohw*k.mg)
-	r.k, r.io, r.grp, r.cT = k, io, grp, r.cBuf
+	r.k, r.io, r.grp, r.pb, r.cT = k, io, grp, pb, r.cBuf
 	r.pa = PackedA{m: io.ohw, k: k.kdim, impl: g, data: r.aBuf}
 	r.cols, r.chunks = k.mg, 1
 	if ec != nil && ec.Pool != nil && ec.Threads > 1 {
@@ -132,7 +133,7 @@ func (k *convKernel) runPixelMajor(ec *ops.ExecContext, io *convIO, grp int, r *
 	} else {
 		r.chunk(0)
 	}
-	r.k, r.io, r.cT, r.pa.data = nil, nil, nil, nil
+	r.k, r.io, r.pb, r.cT, r.pa.data = nil, nil, nil, nil, nil
 }
 
 // r0dOff returns the largest row offset of io's K.
@@ -144,7 +145,7 @@ func (r *convPixRun) chunk(i int) {
 	g := k.g
 	c0 := i * r.cols
 	c1 := min(c0+r.cols, k.mg)
-	pb := k.pbT[r.grp]
+	pb := r.pb
 	view := &r.views[i]
 	*view = PackedB{k: k.kdim, n: c1 - c0, impl: g, data: pb.data[c0*k.kdim:]}
 	ep := Epilogue{Alpha: 1}

@@ -454,12 +454,21 @@ func TestConvDeclines(t *testing.T) {
 	convCheck(t, convMake(kerRand(r, 1, 2, 4, 4, 4), kerRand(r, 3, 2, 3, 3, 3), nil, nil, "", nil), convFactory, true)
 	f64 := tensor.Must(tensor.FromSlice(make([]float64, 2*2*3*3), 2, 2, 3, 3))
 	convCheck(t, convMake(tensor.Must(tensor.FromSlice(make([]float64, 2*5*5), 1, 2, 5, 5)), f64, nil, nil, "", nil), convFactory, true)
-	// Non-constant weights.
-	c := convMake(x, kerRand(r, 3, 4, 3, 3), nil, nil, "", nil)
+	// Non-constant depthwise weights (TestConvFedWeights has the others),
+	// and non-constant weights of an unknown shape.
+	c := convMake(x, kerRand(r, 4, 1, 3, 3), nil, nil, "", nil, kerAttrInt("group", 4))
 	c.varying = []int{1}
 	for _, g := range kerAsmImpls(t) {
 		if k, err := c.run(t, g, convFactory, true, 1); k != nil || err != nil {
-			t.Errorf("non-constant weights on %s: %v, %v; want a decline", g.Name, k, err)
+			t.Errorf("non-constant depthwise weights on %s: %v, %v; want a decline", g.Name, k, err)
+		}
+		n, err := convMake(x, kerRand(r, 3, 4, 3, 3), nil, nil, "", nil).build(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.In[1] = ops.TypeShape{DType: tensor.Float32, Shape: ir.Shape{ir.DimOf(3), ir.UnknownDim, ir.DimOf(3), ir.DimOf(3)}}
+		if k, err := convFactory(g, n); k != nil || err != nil {
+			t.Errorf("non-constant weights of an unknown shape on %s: %v, %v; want a decline", g.Name, k, err)
 		}
 	}
 }

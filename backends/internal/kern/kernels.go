@@ -31,6 +31,9 @@ func registerOps(g *ISA) {
 	reg("", "MaxPool", 0, poolNew)
 	reg("", "AveragePool", 0, poolNew)
 	reg("", "GlobalAveragePool", 0, poolNewGlobalAvg)
+	// The conv's gradients, which package train emits (conv_grad.go).
+	reg(ops.GradDomain, "ConvGradInput", 0, func(g *ISA, n *ops.Node) (ops.Kernel, error) { return convGradNew(g, n, false) })
+	reg(ops.GradDomain, "ConvGradWeight", 0, func(g *ISA, n *ops.Node) (ops.Kernel, error) { return convGradNew(g, n, true) })
 }
 
 // kerIsF32 reports whether inputs idx of n are known to be float32 (or

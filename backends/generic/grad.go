@@ -247,21 +247,36 @@ func grMaxPoolGradRun[T nnFloat](w *ops.SpatialWindow) ops.KernelFunc {
 			return err
 		}
 		xd, dyd, dxd := tensor.Data[T](x), tensor.Data[T](dy), tensor.Data[T](dx)
-		g.forEachWindow(func(pos int, offs, _ []int, _ int) {
-			if len(offs) == 0 {
-				return
-			}
-			for p := range g.planes {
-				xp := xd[p*g.inSp : (p+1)*g.inSp]
-				best, bi := xp[offs[0]], offs[0]
-				for _, off := range offs[1:] {
+		// The windows' taps, listed once (window pos has taps
+		// offs[start[pos]:start[pos+1]]), then walked plane by plane: a
+		// walk of the planes per window jumped a plane apart at every
+		// step (1.3x the time of the rest of a training step of onyx
+		// train's CNN, before).
+		start := make([]int, 0, g.outSp+1)
+		var offs []int
+		g.forEachWindow(func(_ int, o, _ []int, _ int) {
+			start = append(start, len(offs))
+			offs = append(offs, o...)
+		})
+		start = append(start, len(offs))
+		for p := range g.planes {
+			xp := xd[p*g.inSp : (p+1)*g.inSp]
+			dxp := dxd[p*g.inSp : (p+1)*g.inSp]
+			dyp := dyd[p*g.outSp : (p+1)*g.outSp]
+			for pos, d := range dyp {
+				w := offs[start[pos]:start[pos+1]]
+				if len(w) == 0 {
+					continue
+				}
+				best, bi := xp[w[0]], w[0]
+				for _, off := range w[1:] {
 					if v := xp[off]; v > best || (v != v && best == best) {
 						best, bi = v, off
 					}
 				}
-				dxd[p*g.inSp+bi] += dyd[p*g.outSp+pos]
+				dxp[bi] += d
 			}
-		})
+		}
 		return nil
 	}
 }
@@ -380,44 +395,35 @@ func grBatchNormGradRun[T nnFloat](b *grBatchNorm) ops.KernelFunc {
 		cnt := float64(N * sp)
 		dScale, dBias := make([]float64, C), make([]float64, C)
 		for c := range C {
-			var m, v float64
+			// m and v, and the sums sdy = sum(dY), sdyx = sum(dY*(X-m)),
+			// in one pass over the channel in training mode.
+			var m, v, sdy, sdyx float64
 			if b.training {
-				for n := range N {
-					for _, e := range xd[(n*C+c)*sp : (n*C+c+1)*sp] {
-						m += float64(e)
-					}
-				}
-				m /= cnt
-				for n := range N {
-					for _, e := range xd[(n*C+c)*sp : (n*C+c+1)*sp] {
-						v += (float64(e) - m) * (float64(e) - m)
-					}
-				}
-				v /= cnt
+				m, v, sdy, sdyx = grBatchNormSums(xd, dyd, N, C, sp, c)
 			} else {
 				m, v = mean[c], vr[c]
-			}
-			inv := 1 / math.Sqrt(v+b.eps)
-			var sdy, sdyx float64
-			for n := range N {
-				o := (n*C + c) * sp
-				for j, e := range xd[o : o+sp] {
-					g := float64(dyd[o+j])
-					sdy += g
-					sdyx += g * (float64(e) - m) * inv
+				for n := range N {
+					o := (n*C + c) * sp
+					for j, e := range xd[o : o+sp] {
+						g := float64(dyd[o+j])
+						sdy += g
+						sdyx += g * (float64(e) - m)
+					}
 				}
 			}
-			dScale[c], dBias[c] = sdyx, sdy
+			inv := 1 / math.Sqrt(v+b.eps)
+			dScale[c], dBias[c] = sdyx*inv, sdy
 			a := scale[c] * inv
+			// Training: dX = a*(dY - sdy/cnt - (X-m)*inv^2*sdyx/cnt).
+			k1, k2 := 0.0, 0.0
+			if b.training && cnt > 0 {
+				k1, k2 = sdy/cnt, inv*inv*sdyx/cnt
+			}
 			for n := range N {
 				o := (n*C + c) * sp
+				gs := dyd[o : o+sp]
 				for j, e := range xd[o : o+sp] {
-					g := float64(dyd[o+j])
-					if b.training && cnt > 0 {
-						xh := (float64(e) - m) * inv
-						g = g - sdy/cnt - xh*sdyx/cnt
-					}
-					dxd[o+j] = T(a * g)
+					dxd[o+j] = T(a * (float64(gs[j]) - k1 - (float64(e)-m)*k2))
 				}
 			}
 		}
@@ -432,6 +438,40 @@ func grBatchNormGradRun[T nnFloat](b *grBatchNorm) ops.KernelFunc {
 		}
 		return nil
 	}
+}
+
+// grBatchNormSums returns, over channel c of x (N x C x sp), the
+// (population) mean m and variance v, and the sums sdy of dY and sdyx of
+// dY*(X-m), in one pass: it sums d = X - X[first] (against cancellation),
+// d^2, dY and dY*d in float64, two elements at a time into separate sums
+// (the loop's speed is the latency of the additions).
+func grBatchNormSums[T nnFloat](xd, dyd []T, N, C, sp, c int) (m, v, sdy, sdyx float64) {
+	if N == 0 || sp == 0 {
+		return 0, 0, 0, 0
+	}
+	x0 := float64(xd[c*sp])
+	var s1, s2, s3, s4, t1, t2, t3, t4 float64
+	for n := range N {
+		o := (n*C + c) * sp
+		xs, gs := xd[o:o+sp], dyd[o:o+sp]
+		j := 0
+		for ; j+2 <= len(xs); j += 2 {
+			d, e := float64(xs[j])-x0, float64(xs[j+1])-x0
+			g, h := float64(gs[j]), float64(gs[j+1])
+			s1, t1 = s1+d, t1+e
+			s2, t2 = s2+d*d, t2+e*e
+			s3, t3 = s3+g, t3+h
+			s4, t4 = s4+g*d, t4+h*e
+		}
+		if j < len(xs) {
+			d, g := float64(xs[j])-x0, float64(gs[j])
+			s1, s2, s3, s4 = s1+d, s2+d*d, s3+g, s4+g*d
+		}
+	}
+	cnt := float64(N * sp)
+	md := (s1 + t1) / cnt
+	sdy = s3 + t3
+	return x0 + md, max((s2+t2)/cnt-md*md, 0), sdy, s4 + t4 - md*sdy
 }
 
 func grNewDropoutGrad(n *ops.Node) (ops.Kernel, error) {

@@ -267,6 +267,50 @@ func TestGradBatchNormKernel(t *testing.T) {
 	}
 }
 
+// TestGradBatchNormOffset checks BatchNormalizationGrad in training mode
+// on float32 inputs far from 0 against a two-pass float64 reference: the
+// one-pass statistics must not lose the variance to cancellation.
+func TestGradBatchNormOffset(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const N, C, sp = 3, 2, 7
+	for _, off := range []float64{0, 1e3, -3e4} {
+		x, dy, sc := make([]float32, N*C*sp), make([]float32, N*C*sp), []float32{1.5, -0.5}
+		for i := range x {
+			x[i] = float32(off + 0.1*(2*r.Float64()-1))
+			dy[i] = float32(2*r.Float64() - 1)
+		}
+		const eps = 1e-5
+		got := grMustEval(t, "BatchNormalizationGrad", 3, []*tensor.Tensor{
+			tensor.Must(tensor.FromSlice(dy, N, C, sp)), tensor.Must(tensor.FromSlice(x, N, C, sp)), tensor.Must(tensor.FromSlice(sc, C)),
+		}, attrInt("training_mode", 1), attrFloat("epsilon", eps))
+		wantDX, wantDS, wantDB := make([]float64, len(x)), make([]float64, C), make([]float64, C)
+		for c := range C {
+			var m, v, sdy, sdyx float64
+			each := func(f func(i int)) {
+				for n := range N {
+					for j := range sp {
+						f((n*C+c)*sp + j)
+					}
+				}
+			}
+			each(func(i int) { m += float64(x[i]) })
+			m /= N * sp
+			each(func(i int) { v += (float64(x[i]) - m) * (float64(x[i]) - m) })
+			v /= N * sp
+			inv := 1 / math.Sqrt(v+eps)
+			each(func(i int) { sdy += float64(dy[i]); sdyx += float64(dy[i]) * (float64(x[i]) - m) * inv })
+			wantDS[c], wantDB[c] = sdyx, sdy
+			each(func(i int) {
+				wantDX[i] = float64(sc[c]) * inv * (float64(dy[i]) - sdy/(N*sp) - (float64(x[i])-m)*inv*sdyx/(N*sp))
+			})
+		}
+		what := fmt.Sprint("offset ", off)
+		nnCheckF64(t, what+" dX", got[0], []int{N, C, sp}, wantDX, 1e-5, 1e-6)
+		nnCheckF64(t, what+" dScale", got[1], []int{C}, wantDS, 1e-5, 1e-6)
+		nnCheckF64(t, what+" dB", got[2], []int{C}, wantDB, 1e-5, 1e-6)
+	}
+}
+
 // TestGradLossKernels checks SoftmaxCrossEntropyLossGrad and
 // NegativeLogLikelihoodLossGrad against central differences of the loss
 // kernels: every reduction, weights, ignore_index, N-D.

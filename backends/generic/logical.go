@@ -2,6 +2,7 @@ package generic
 
 import (
 	"cmp"
+	"math"
 
 	"github.com/onyxml/onyx/ops"
 	"github.com/onyxml/onyx/tensor"
@@ -185,6 +186,14 @@ func (k *elemWhereKernel[T]) Run(_ *ops.ExecContext, in, out []*tensor.Tensor) e
 // elemWhereRow selects per element. Inputs of length 1 repeat: their
 // index is masked to 0.
 func elemWhereRow[T any](d []T, c []bool, x, y []T) {
+	switch dd := any(d).(type) {
+	case []float32:
+		elemWhereF32(dd, c, any(x).([]float32), any(y).([]float32))
+		return
+	case []float64:
+		elemWhereF64(dd, c, any(x).([]float64), any(y).([]float64))
+		return
+	}
 	n := len(d)
 	if len(c) == n && len(x) == n && len(y) == n {
 		c, x, y = c[:n], x[:n], y[:n]
@@ -204,6 +213,36 @@ func elemWhereRow[T any](d []T, c []bool, x, y []T) {
 		} else {
 			d[i] = y[i&ym]
 		}
+	}
+}
+
+// elemWhereF32 is elemWhereRow for float32, on the bits: the select of
+// integers compiles without a branch, which mispredicts on a condition
+// like a Relu gradient's x > 0 (800K random values: 4.1 ns each, 1.2 ns
+// without). (A generic form over the float type, with the conversions as
+// func values, calls them per element: as slow as the branch.)
+func elemWhereF32(d []float32, c []bool, x, y []float32) {
+	n := len(d)
+	cm, xm, ym := elemMask(len(c), n), elemMask(len(x), n), elemMask(len(y), n)
+	for i := range d {
+		a, b := math.Float32bits(x[i&xm]), math.Float32bits(y[i&ym])
+		if c[i&cm] {
+			b = a
+		}
+		d[i] = math.Float32frombits(b)
+	}
+}
+
+// elemWhereF64 is elemWhereF32 for float64.
+func elemWhereF64(d []float64, c []bool, x, y []float64) {
+	n := len(d)
+	cm, xm, ym := elemMask(len(c), n), elemMask(len(x), n), elemMask(len(y), n)
+	for i := range d {
+		a, b := math.Float64bits(x[i&xm]), math.Float64bits(y[i&ym])
+		if c[i&cm] {
+			b = a
+		}
+		d[i] = math.Float64frombits(b)
 	}
 }
 

@@ -143,6 +143,12 @@ func TestElemWhere(t *testing.T) {
 	if gs[0] != "a" || gs[1] != "y" || gs[2] != "c" {
 		t.Errorf("Where strings = %v", gs)
 	}
+	// float64, all contiguous: values pass bit for bit (-0, a NaN payload).
+	negNaN := math.Float64frombits(0xFFF8000000000123)
+	gd := tensor.Data[float64](elemMustEval(t, "Where", 16, nil, elemT(c, 3), elemT([]float64{math.Copysign(0, -1), 2, negNaN}, 3), elemT([]float64{5, 6, 7}, 3)))
+	if math.Float64bits(gd[0]) != 1<<63 || gd[1] != 6 || math.Float64bits(gd[2]) != 0xFFF8000000000123 {
+		t.Errorf("Where float64 = %v", gd)
+	}
 	// Scalar condition, int64 and bool data, float16.
 	gi := tensor.Data[int64](elemMustEval(t, "Where", 9, nil, tensor.Scalar(false), elemT([]int64{1, 2}, 2), elemT([]int64{7}, 1)))
 	if gi[0] != 7 || gi[1] != 7 {

@@ -337,3 +337,40 @@ func TestElemClip(t *testing.T) {
 		t.Errorf("Clip with a 2-element min: %v", err)
 	}
 }
+
+// TestElemReluBits checks the branch-free float Relus bit for bit against
+// the definition (x < 0 gives +0; -0 and NaN of either sign stay) on the
+// edges of the float encodings.
+func TestElemReluBits(t *testing.T) {
+	var b32 []uint32
+	for _, b := range []uint32{0, 1, 0x007FFFFF, 0x00800000, 0x3F800000, 0x7F7FFFFF, 0x7F800000, 0x7F800001, 0x7FC00000, 0x7FFFFFFF} {
+		b32 = append(b32, b, b|0x80000000)
+	}
+	for _, b := range b32 {
+		x := math.Float32frombits(b)
+		want := x
+		if x < 0 {
+			want = 0
+		}
+		var got [1]float32
+		elemReluF32(got[:], []float32{x})
+		if math.Float32bits(got[0]) != math.Float32bits(want) {
+			t.Errorf("float32 %#x: got %#x, want %#x", b, math.Float32bits(got[0]), math.Float32bits(want))
+		}
+		x64 := float64(x)
+		if x != x {
+			x64 = math.Float64frombits(uint64(b&0x80000000)<<32 | 0x7FF0000000000000 | uint64(b&0x7FFFFF)<<29 | 1)
+		}
+		for _, v := range []float64{x64, math.Nextafter(x64, math.Inf(1)), math.Nextafter(x64, math.Inf(-1))} {
+			want := v
+			if v < 0 {
+				want = 0
+			}
+			var got [1]float64
+			elemReluF64(got[:], []float64{v})
+			if math.Float64bits(got[0]) != math.Float64bits(want) {
+				t.Errorf("float64 %#x: got %#x, want %#x", math.Float64bits(v), math.Float64bits(got[0]), math.Float64bits(want))
+			}
+		}
+	}
+}

@@ -242,16 +242,20 @@ func grMaxPoolGradRun[T nnFloat](w *ops.SpatialWindow) ops.KernelFunc {
 		if err := grCheckDY("MaxPoolGrad", dy, ys); err != nil {
 			return err
 		}
-		dx, err := grZeroOut(out, 0, x.DType(), x.Shape())
+		dx, err := nnOut(out, 0, x.DType(), x.Shape())
 		if err != nil {
 			return err
 		}
 		xd, dyd, dxd := tensor.Data[T](x), tensor.Data[T](dy), tensor.Data[T](dx)
+		if xf, ok := any(xd).([]float32); ok && grPool2x2(w, g) {
+			grMaxPoolGrad2x2F32(xf, any(dyd).([]float32), any(dxd).([]float32), g.planes, g.in[0], g.in[1])
+			return nil
+		}
+		clear(dxd)
 		// The windows' taps, listed once (window pos has taps
-		// offs[start[pos]:start[pos+1]]), then walked plane by plane: a
-		// walk of the planes per window jumped a plane apart at every
-		// step (1.3x the time of the rest of a training step of onyx
-		// train's CNN, before).
+		// offs[start[pos]:start[pos+1]]), then walked plane by plane (a
+		// walk of all the planes per window, a plane apart per step, took
+		// 1.6x as long on onyx train's CNN).
 		start := make([]int, 0, g.outSp+1)
 		var offs []int
 		g.forEachWindow(func(_ int, o, _ []int, _ int) {
@@ -279,6 +283,89 @@ func grMaxPoolGradRun[T nnFloat](w *ops.SpatialWindow) ops.KernelFunc {
 		}
 		return nil
 	}
+}
+
+// grPool2x2 reports whether the pool of window w and geometry g has 2x2
+// windows at stride 2 that tile the input from its corner: no padding, no
+// dilation, no partial window.
+func grPool2x2(w *ops.SpatialWindow, g *nnPoolGeom) bool {
+	if g.r != 2 {
+		return false
+	}
+	for d := range 2 {
+		if w.Kernel[d] != 2 || w.Strides[d] != 2 || w.Dilations[d] != 1 || g.out[d] != g.in[d]/2 || (g.out[d] > 0 && g.start[d][0] != 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// grMaxPoolGrad2x2F32 is MaxPoolGrad for 2x2 windows at stride 2 that
+// tile planes of h x w (an odd last row or column is in no window) on
+// float32: per window, the first maximum gets dY, the 3 other elements
+// 0, all written at once (no zeroing pass, no read-modify-write), and the
+// maximum chosen without a branch, on integer keys ordered as the floats
+// (a NaN above all). 3x faster than the general loop on the first pool
+// of onyx train's CNN, where the branches on the comparisons mispredict.
+func grMaxPoolGrad2x2F32(x, dy, dx []float32, planes, h, w int) {
+	oh, ow := h/2, w/2
+	for p := range planes {
+		xp, dxp := x[p*h*w:(p+1)*h*w], dx[p*h*w:(p+1)*h*w]
+		dyp := dy[p*oh*ow : (p+1)*oh*ow]
+		for oy := range oh {
+			r0, r1 := xp[2*oy*w:(2*oy+1)*w], xp[(2*oy+1)*w:(2*oy+2)*w]
+			d0, d1 := dxp[2*oy*w:(2*oy+1)*w], dxp[(2*oy+1)*w:(2*oy+2)*w]
+			for ox, g := range dyp[oy*ow : (oy+1)*ow] {
+				j := 2 * ox
+				k0, k1, k2, k3 := grF32Key(r0[j]), grF32Key(r0[j+1]), grF32Key(r1[j]), grF32Key(r1[j+1])
+				bi, best := 0, k0
+				if k1 > best {
+					bi = 1
+				}
+				best = max(best, k1)
+				if k2 > best {
+					bi = 2
+				}
+				best = max(best, k2)
+				if k3 > best {
+					bi = 3
+				}
+				gb := math.Float32bits(g)
+				var m0, m1, m2, m3 uint32
+				if bi == 0 {
+					m0 = gb
+				}
+				if bi == 1 {
+					m1 = gb
+				}
+				if bi == 2 {
+					m2 = gb
+				}
+				if bi == 3 {
+					m3 = gb
+				}
+				d0[j], d0[j+1] = math.Float32frombits(m0), math.Float32frombits(m1)
+				d1[j], d1[j+1] = math.Float32frombits(m2), math.Float32frombits(m3)
+			}
+			if w%2 != 0 {
+				d0[w-1], d1[w-1] = 0, 0
+			}
+		}
+		clear(dxp[2*oh*w:])
+	}
+}
+
+// grF32Key maps a float32 to an int32 ordered as the floats compare (-0
+// and +0 equal), every NaN above +Inf.
+func grF32Key(v float32) int32 {
+	b := math.Float32bits(v)
+	s := int32(b) >> 31
+	mag := int32(b & 0x7FFFFFFF)
+	k := (mag ^ s) - s
+	if mag > 0x7F800000 {
+		k = math.MaxInt32
+	}
+	return k
 }
 
 func grNewAvgPoolGrad(n *ops.Node) (ops.Kernel, error) {

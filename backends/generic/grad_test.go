@@ -199,6 +199,64 @@ func TestGradMaxPoolScatter(t *testing.T) {
 	}
 }
 
+// TestGradMaxPool2x2 checks MaxPoolGrad's float32 path for 2x2 windows
+// at stride 2 against the scatter through MaxPool's Indices: ties, NaNs of
+// both signs, -0 against +0, infinities, odd sizes (an uncovered last row
+// and column), and the pools that only look like it (padding, ceil_mode,
+// dilation), which the general loop runs.
+func TestGradMaxPool2x2(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	nan := float32(math.NaN())
+	special := []float32{0, float32(math.Copysign(0, -1)), nan, -nan, float32(math.Inf(1)), float32(math.Inf(-1)), 1, -1}
+	for _, c := range []struct {
+		x     []int
+		attrs []*ir.Attribute
+	}{
+		{[]int{2, 3, 6, 8}, nil}, {[]int{1, 2, 7, 9}, nil}, {[]int{3, 1, 3, 5}, nil}, {[]int{1, 1, 2, 2}, nil},
+		{[]int{1, 2, 5, 5}, []*ir.Attribute{attrInt("ceil_mode", 1)}},
+		{[]int{1, 2, 6, 6}, []*ir.Attribute{attrInts("pads", 1, 1, 1, 1)}},
+		{[]int{1, 2, 7, 7}, []*ir.Attribute{attrInts("dilations", 2, 2)}},
+		{[]int{1, 2, 6, 6}, []*ir.Attribute{attrStr("auto_pad", "VALID")}},
+	} {
+		attrs := append([]*ir.Attribute{attrInts("kernel_shape", 2, 2), attrInts("strides", 2, 2)}, c.attrs...)
+		for _, mode := range []string{"random", "ties", "special"} {
+			x := tensor.Must(tensor.New(tensor.Float32, c.x...))
+			for i := range tensor.Data[float32](x) {
+				v := float32(r.NormFloat64())
+				switch mode {
+				case "ties":
+					v = float32(r.IntN(3))
+				case "special":
+					v = special[r.IntN(len(special))]
+				}
+				tensor.Data[float32](x)[i] = v
+			}
+			y, err := evalNode("", "MaxPool", 22, 2, []*tensor.Tensor{x}, attrs...)
+			if err != nil {
+				t.Fatalf("%v %v: MaxPool: %v", c.x, c.attrs, err)
+			}
+			dy := nnAsType(nnRandT(r, y[0].Shape()...), tensor.Float32)
+			want := make([]float64, x.Len())
+			for i, idx := range tensor.Data[int64](y[1]) {
+				if idx >= 0 {
+					want[idx] += float64(tensor.Data[float32](dy)[i])
+				}
+			}
+			dx := grMustEval(t, "MaxPoolGrad", 1, []*tensor.Tensor{dy, x}, attrs...)[0]
+			nnCheckF64(t, fmt.Sprint(c.x, c.attrs, mode), dx, c.x, want, 1e-6, 1e-7) // overlapping windows (dilation) sum in float32
+			if c.attrs == nil {
+				// Into an output of stale values: all overwritten.
+				got := tensor.Must(tensor.New(tensor.Float32, c.x...))
+				for i := range tensor.Data[float32](got) {
+					tensor.Data[float32](got)[i] = nan
+				}
+				grMaxPoolGrad2x2F32(tensor.Data[float32](x), tensor.Data[float32](dy), tensor.Data[float32](got), c.x[0]*c.x[1], c.x[2], c.x[3])
+				nnCheckF64(t, fmt.Sprint(c.x, mode, " over stale values"), got, c.x, want, 0, 0)
+			}
+		}
+	}
+}
+
 // grF32T converts a float64 tensor to float32.
 func grF32T(x *tensor.Tensor) *tensor.Tensor {
 	v := nnF64s(x)

@@ -282,7 +282,13 @@ func (k *convKernel) packWeights(r *convRun, w *tensor.Tensor) error {
 		}
 		return fmt.Errorf("%w: Conv weights of shape %v for a kernel built for %v", ops.ErrShapeMismatch, s, []int{k.m, k.cg, k.kh, k.kw})
 	}
-	wd := tensor.Data[float32](w)
+	k.packWeightData(r, tensor.Data[float32](w))
+	return nil
+}
+
+// packWeightData packs weights wd (m x cg x kh x kw) into r's scratch as
+// the GEMM's operand per group, and points r.pa or r.pbT at them.
+func (k *convKernel) packWeightData(r *convRun, wd []float32) {
 	g, size := k.g, k.mg*k.kdim
 	if len(r.fedPtr) < k.group {
 		r.fedA, r.fedB = make([]PackedA, k.group), make([]PackedB, k.group)
@@ -298,7 +304,7 @@ func (k *convKernel) packWeights(r *convRun, w *tensor.Tensor) error {
 			r.fedPtrB[grp] = pb
 		}
 		r.pbT = r.fedPtrB[:k.group]
-		return nil
+		return
 	}
 	per := ((k.mg+g.MR-1)/g.MR*g.MR*k.kdim + 15) &^ 15
 	r.fedBuf = convGrow(r.fedBuf, k.group*per)
@@ -309,7 +315,6 @@ func (k *convKernel) packWeights(r *convRun, w *tensor.Tensor) error {
 		r.fedPtr[grp] = pa
 	}
 	r.pa = r.fedPtr[:k.group]
-	return nil
 }
 
 // Overwrites reports that the kernel writes every output element.
@@ -396,7 +401,9 @@ type convRun struct {
 	pbT  []*PackedB
 	run  func(int)
 
-	// Fed weights, packed per Run.
+	// Fed weights, packed per Run (wFlip: ConvGradInput's, flipped
+	// and transposed, before packing).
+	wFlip   []float32
 	fedBuf  []float32
 	fedA    []PackedA
 	fedB    []PackedB
@@ -426,9 +433,7 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 	if io.n == 0 || io.ohw == 0 {
 		return nil
 	}
-	padded := io.hp != io.h || io.wp != io.w
-	plane := io.hp * io.wp
-	if io.c > (1<<31-1)/plane || io.c*plane > (1<<31-1)-64 {
+	if plane := io.hp * io.wp; io.c > (1<<31-1)/plane || io.c*plane > (1<<31-1)-64 {
 		return fmt.Errorf("%w: Conv input %v too large for the %s kernel (offsets are 32-bit)", ops.ErrShapeMismatch, in[0].Shape(), k.g.Name)
 	}
 	r := convRunPool.Get()
@@ -440,6 +445,16 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 			return err
 		}
 	}
+	k.exec(ec, r)
+	return nil
+}
+
+// exec runs the conv of r.io (whose input, output, bias and residual are
+// set and checked) with the weights of r.pa or r.pbT, and clears r.
+func (k *convKernel) exec(ec *ops.ExecContext, r *convRun) {
+	io := r.io
+	padded := io.hp != io.h || io.wp != io.w
+	plane := io.hp * io.wp
 	if padded {
 		r.pad = convGrow(r.pad, io.c*plane)
 	}
@@ -481,7 +496,6 @@ func (k *convKernel) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		}
 	}
 	r.k, r.io, r.pa, r.pbT = nil, convIO{}, nil, nil
-	return nil
 }
 
 // tiling chooses the column tile, the K block and, for several threads,

@@ -28,7 +28,7 @@ func convShapeTensor(s []int) *tensor.Tensor {
 
 // convGradCases returns the ConvGradInput and ConvGradWeight cases of a
 // conv of x and w with attrs: dY random, of the conv's output shape.
-func convGradCases(t *testing.T, r *rand.Rand, x, w *tensor.Tensor, attrs ...*ir.Attribute) (gradIn, gradW convNodeCase) {
+func convGradCases(t testing.TB, r *rand.Rand, x, w *tensor.Tensor, attrs ...*ir.Attribute) (gradIn, gradW convNodeCase) {
 	t.Helper()
 	fwd := convMake(x, w, nil, nil, "", nil, attrs...)
 	y, err := ops.Eval(context.Background(), fwd.node(), fwd.opset, fwd.in, func(b string) bool { return b == "generic" })
@@ -53,19 +53,39 @@ func TestConvGradAgainstGeneric(t *testing.T) {
 		convGeo{8, 16, 32, 28, 28, 3, 3, []*ir.Attribute{kerAttrInts("pads", 1, 1, 1, 1)}},
 		convGeo{5, 12, 48, 30, 30, 5, 5, []*ir.Attribute{kerAttrInts("pads", 2, 2, 2, 2), kerAttrInt("group", 3)}},
 		convGeo{3, 8, 8, 33, 31, 3, 3, []*ir.Attribute{kerAttrInts("pads", 1, 1, 1, 1), kerAttrInt("group", 8), kerAttrInts("strides", 2, 2)}},
+		// Enough input channels per group for the transposed conv.
+		convGeo{2, 32, 16, 9, 9, 3, 3, []*ir.Attribute{kerAttrInts("pads", 1, 1, 1, 1), kerAttrInt("group", 2)}},
+		convGeo{1, 16, 8, 11, 12, 3, 3, []*ir.Attribute{kerAttrInts("dilations", 2, 2), kerAttrInts("pads", 2, 1, 0, 2)}},
+		convGeo{2, 17, 5, 6, 30, 2, 4, []*ir.Attribute{kerAttrString("auto_pad", "SAME_LOWER")}},
+		convGeo{1, 24, 4, 5, 5, 5, 5, nil},
 	)
 	for _, s := range geos {
 		x := kerRand(r, s.n, s.c, s.h, s.w)
 		w := kerRand(r, s.m, s.c/s.group(), s.kh, s.kw)
 		gi, gw := convGradCases(t, r, x, w, s.attrs...)
-		convCheck(t, gi, convGradFactory, false)
+		convGradInputAllWays(t, gi)
 		convCheck(t, gw, convGradFactory, false)
 	}
 	// kernel_shape given, as train copies it from the conv.
 	x, w := kerRand(r, 2, 3, 9, 8), kerRand(r, 4, 3, 3, 2)
 	gi, gw := convGradCases(t, r, x, w, kerAttrInts("kernel_shape", 3, 2), kerAttrInts("pads", 1, 0, 1, 1))
-	convCheck(t, gi, convGradFactory, false)
+	convGradInputAllWays(t, gi)
 	convCheck(t, gw, convGradFactory, false)
+	// Stride 1 with more padding than the window's extent: col2im.
+	x, w = kerRand(r, 2, 3, 5, 6), kerRand(r, 4, 3, 2, 2)
+	gi, _ = convGradCases(t, r, x, w, kerAttrInts("pads", 2, 0, 1, 3))
+	convGradInputAllWays(t, gi)
+}
+
+// convGradInputAllWays checks a ConvGradInput case with the factory's
+// choices, with the transposed conv's layout flipped, and through col2im.
+func convGradInputAllWays(t *testing.T, c convNodeCase) {
+	t.Helper()
+	convCheck(t, c, convGradFactory, false)
+	convFlipped(t, func() { convCheck(t, c, convGradFactory, false) })
+	convGradForceCol2im = true
+	defer func() { convGradForceCol2im = false }()
+	convCheck(t, c, convGradFactory, false)
 }
 
 // TestConvGradDeclines checks what the factories leave to the generic
@@ -171,6 +191,30 @@ func TestConvGradErrors(t *testing.T) {
 			if a := testing.AllocsPerRun(20, run); a != 0 {
 				t.Errorf("%s on %s: %v allocations per Run", c.base.op, g.Name, a)
 			}
+		}
+		// ConvGradInput as the transposed conv.
+		if emulated(g) {
+			continue
+		}
+		gi, _ := convGradCases(t, r, kerRand(r, 2, 16, 7, 7), kerRand(r, 6, 16, 3, 3), pads)
+		n, err := gi.build(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := convGradFactory(g, n)
+		if err != nil || k == nil || k.(*convGradKernel).tr == nil {
+			t.Fatalf("ConvGradInput on %s: %v %v, want the transposed conv", g.Name, k, err)
+		}
+		ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
+		out := []*tensor.Tensor{nil}
+		run := func() {
+			if err := k.Run(ec, gi.in, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run()
+		if a := testing.AllocsPerRun(20, run); a != 0 {
+			t.Errorf("ConvGradInput (transposed conv) on %s: %v allocations per Run", g.Name, a)
 		}
 	}
 }

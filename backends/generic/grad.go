@@ -227,7 +227,7 @@ func grNewMaxPoolGrad(n *ops.Node) (ops.Kernel, error) {
 	if n.In[1].DType != n.In[0].DType {
 		return nil, nil
 	}
-	return nnFloatPool(n, grMaxPoolGradRun[float32](w), grMaxPoolGradRun[float64](w)), nil
+	return nnOverwrites(nnFloatPool(n, grMaxPoolGradRun[float32](w), grMaxPoolGradRun[float64](w))), nil
 }
 
 // grMaxPoolGradRun: dX[argmax of each window] += dY, the argmax being the
@@ -436,7 +436,7 @@ func grNewBatchNormGrad(n *ops.Node) (ops.Kernel, error) {
 			return nil, nil
 		}
 	}
-	return nnFloatKernel(n.In[0].DType, grBatchNormGradRun[float32](b), grBatchNormGradRun[float64](b), []int{0, 1, 2}, nnOutTypes(n)), nil
+	return nnOverwrites(nnFloatKernel(n.In[0].DType, grBatchNormGradRun[float32](b), grBatchNormGradRun[float64](b), []int{0, 1, 2}, nnOutTypes(n))), nil
 }
 
 // grBatchNormGradRun computes, per channel c over its M = N*D1*...*Dk

@@ -1,6 +1,7 @@
 package generic
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -669,4 +670,71 @@ func TestGradNaiveConvGradWeight(t *testing.T) {
 		want[i] = float64(v)
 	}
 	nnCheckF64(t, "ConvGradWeight", got, []int{M, C, K, K}, want, 1e-4, 1e-4)
+}
+
+// TestGradOverwrites runs the kernels marked as ops.Overwriter
+// (BatchNormalization, BatchNormalizationGrad, MaxPoolGrad) into outputs
+// full of NaN, as the runtime hands reused memory to them, and checks
+// that they equal fresh runs.
+func TestGradOverwrites(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	x, dy := grF32T(grRandF64(r, 2, 3, 6, 5)), grF32T(grRandF64(r, 2, 3, 6, 5))
+	sc, b, mean := grF32T(grRandF64(r, 3)), grF32T(grRandF64(r, 3)), grF32T(grRandF64(r, 3))
+	vr := nnF32([]int{3}, 0.5, 1, 2)
+	pool := func(k ...int64) []*ir.Attribute {
+		return []*ir.Attribute{attrInts("kernel_shape", k...), attrInts("strides", k...)}
+	}
+	for _, c := range []struct {
+		domain, op string
+		opset      int64
+		nOut       int
+		in         []*tensor.Tensor
+		attrs      []*ir.Attribute
+	}{
+		{"", "BatchNormalization", 15, 1, []*tensor.Tensor{x, sc, b, mean, vr}, nil},
+		{"", "BatchNormalization", 15, 3, []*tensor.Tensor{x, sc, b, mean, vr}, []*ir.Attribute{attrInt("training_mode", 1)}},
+		{ops.GradDomain, "BatchNormalizationGrad", 1, 3, []*tensor.Tensor{dy, x, sc, mean, vr}, []*ir.Attribute{attrInt("training_mode", 1)}},
+		{ops.GradDomain, "BatchNormalizationGrad", 1, 3, []*tensor.Tensor{dy, x, sc, mean, vr}, nil},
+		{ops.GradDomain, "MaxPoolGrad", 1, 1, []*tensor.Tensor{grF32T(grRandF64(r, 2, 3, 3, 2)), x}, pool(2, 2)},
+		{ops.GradDomain, "MaxPoolGrad", 1, 1, []*tensor.Tensor{grF32T(grRandF64(r, 2, 3, 2, 1)), x}, pool(3, 3)},
+	} {
+		want, err := evalNode(c.domain, c.op, c.opset, c.nOut, c.in, c.attrs...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.op, err)
+		}
+		node := nnNode(c.op, []bool{true, true, true, true, true}[:len(c.in)], c.nOut, c.attrs...)
+		node.Domain = c.domain
+		n := &ops.Node{Node: node, Schema: ops.LookupSchema(c.domain, c.op, c.opset), Opset: c.opset, In: make([]ops.TypeShape, len(c.in))}
+		for i, v := range c.in {
+			n.In[i] = ops.Known(v)
+		}
+		if n.Out, err = n.Schema.Infer(n); err != nil {
+			t.Fatal(err)
+		}
+		k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, ok := k.(ops.Overwriter); !ok || !o.Overwrites() {
+			t.Fatalf("%s: kernel %T is not an Overwriter", c.op, k)
+		}
+		out := make([]*tensor.Tensor, c.nOut)
+		for i, w := range want {
+			out[i] = tensor.Must(tensor.New(w.DType(), w.Shape()...))
+			for j := range tensor.Data[float32](out[i]) {
+				tensor.Data[float32](out[i])[j] = float32(math.NaN())
+			}
+		}
+		if err := k.Run(&ops.ExecContext{Ctx: context.Background(), Threads: 1}, c.in, out); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			g, w := tensor.Data[float32](out[i]), tensor.Data[float32](want[i])
+			for j := range w {
+				if math.Float32bits(g[j]) != math.Float32bits(w[j]) {
+					t.Fatalf("%s %v output %d [%d]: %v over stale values, %v fresh", c.op, c.attrs, i, j, g[j], w[j])
+				}
+			}
+		}
+	}
 }

@@ -69,6 +69,22 @@ func nnFromF32(dst, src *tensor.Tensor) {
 // half-precision inputs are widened to float32, the kernel computes the
 // listed outputs in float32 (into fresh slots), and they are rounded into
 // out with the dtypes in outTypes. Other outputs go straight to out.
+// nnOverwriting marks a kernel that writes every element of each output
+// it is given (an ops.Overwriter), so that the runtime does not zero the
+// reused memory first: a pass over the outputs saved per Run.
+type nnOverwriting struct{ ops.Kernel }
+
+// Overwrites implements ops.Overwriter.
+func (nnOverwriting) Overwrites() bool { return true }
+
+// nnOverwrites wraps k, unless nil, as an nnOverwriting.
+func nnOverwrites(k ops.Kernel) ops.Kernel {
+	if k == nil {
+		return nil
+	}
+	return nnOverwriting{k}
+}
+
 func nnViaF32(k ops.Kernel, convOut []int, outTypes []tensor.DType) ops.Kernel {
 	return ops.KernelFunc(func(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		fin := make([]*tensor.Tensor, len(in))

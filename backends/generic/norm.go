@@ -102,7 +102,7 @@ func nnNewBatchNorm(n *ops.Node) (ops.Kernel, error) {
 	if k == nil {
 		return nil, nil
 	}
-	return k, nil
+	return nnOverwrites(k), nil // Y, and the running statistics when asked for
 }
 
 // nnBatchNormRun: in inference mode Y = (X - mean) / sqrt(var + eps) *

@@ -16,21 +16,26 @@ package kern
 // its lanes the K taps, dW's columns. The driver accumulates the block's
 // product into dW (Beta 1).
 //
-// ConvGradInput packs W_g^T once per Run; per image and group, the driver
-// multiplies it by dY_g read in place, a tile of whole output rows at a
-// time, and col2im adds each tap's row of the product into a zero-bordered
-// plane of dX_g, whose interior is dX_g.
+// ConvGradInput at stride 1, with enough input channels per group, is
+// the conv of dY by the flipped W^T, which the forward conv's implicit GEMM
+// runs (runInputDirect). Otherwise it packs W_g^T once per Run; per image
+// and group, the driver multiplies it by dY_g read in place, a tile of
+// whole output rows at a time, and col2im adds each tap's row of the
+// product into a zero-bordered plane of dX_g, whose interior is dX_g.
 //
 // Both take what the generic kernels take in 2-D float32, groups (and
 // depthwise convs) included; the factories decline other ranks and types.
 // With several threads, ConvGradInput's chunks are (image, group) pairs,
-// which write disjoint parts of dX; ConvGradWeight's are ranges of images,
-// each summing into its own copy of dW, added up at the end (in a fixed
-// order: a given thread count gives the same result on every Run).
+// which write disjoint parts of dX (the transposed conv: the forward
+// conv's chunks); ConvGradWeight's are ranges of images, each summing into
+// its own copy of dW, added up at the end (in a fixed order: a given
+// thread count gives the same result on every Run).
 //
-// Measured on the training CNN of onyx train (Fashion-MNIST, batch 64,
-// AVX-512, 1 thread) against the generic kernels: see the commit that
-// added this file.
+// BenchmarkConvTrain, the second conv of onyx train's CNN (batch 64,
+// 16->32 channels, 3x3, 14x14, 1 thread, AMD EPYC, shared): ConvGradInput
+// 15-17 ms generic, 2.2-2.4 ms AVX2 or AVX-512; ConvGradWeight 17.6 ms
+// generic, 2.1-2.3 ms AVX2 or AVX-512 (the forward Conv: 13.1 ms generic,
+// 1.7-1.9 ms).
 
 import (
 	"fmt"
@@ -59,9 +64,9 @@ type convGradKernel struct {
 // rather than through col2im: the transposed conv packs its B operand
 // (K' = Cout/g*kh*kw rows per pixel) for only C/g rows of output. Measured
 // with BenchmarkConvTrain (batch 64, 3x3, Cout 32, 14x14, AVX2 and
-// AVX-512, 1 thread), transposed conv against col2im: C 3: 1.3 ms against
-// 0.5; C 8: 1.8-2.1 against 1.3-1.5; C 16: 2.1-2.3 against 2.6-2.7;
-// resnet-like 64x64 at 28x28 (batch 8): 4.8 against 7.4.
+// AVX-512, 1 thread, two runs), transposed conv against col2im: C 3: 1.3
+// ms against 0.5; C 8: 1.8-2.1 against 1.3-1.5; C 16: 2.1-2.4 against
+// 2.2-2.7; 64 -> 64 channels at 28x28 (batch 8): 4.8 against 7.4.
 const convGradDirectMinC = 16
 
 // convGradForceCol2im lets tests run ConvGradInput through col2im where

@@ -2,9 +2,10 @@
 // kernels: the SGEMM driver (packing, cache blocking, column tails, the
 // Epilogue with bias, residual and activation), the kernels built on it
 // for Gemm, MatMul, Conv (1x1 as a plain GEMM, Winograd F(2x2,3x3), an
-// implicit GEMM channel- or pixel-major, depthwise) and the runtime's
-// FusedGemm and FusedConv, and the MaxPool, AveragePool and
-// GlobalAveragePool kernels, all parameterised by an ISA: a table of one
+// implicit GEMM channel- or pixel-major, which also takes weights fed at
+// run time, depthwise), the conv's gradients that package train emits
+// (ConvGradInput, ConvGradWeight), the runtime's FusedGemm and FusedConv,
+// and the MaxPool, AveragePool and GlobalAveragePool kernels, all parameterised by an ISA: a table of one
 // instruction set's micro-kernels, tile sizes and inner routines, with
 // the Go definition of every routine a table leaves out.
 //

@@ -458,17 +458,7 @@ func (k *convKernel) exec(ec *ops.ExecContext, r *convRun) {
 	if padded {
 		r.pad = convGrow(r.pad, io.c*plane)
 	}
-	// Row offsets of K: channel, kernel row, kernel column.
-	r.dOff = convGrowInt32(r.dOff, k.kdim)
-	p := 0
-	for ci := range k.cg {
-		for ky := range k.kh {
-			for kx := range k.kw {
-				r.dOff[p] = int32(ci*plane + ky*k.dh*io.wp + kx*k.dw)
-				p++
-			}
-		}
-	}
+	r.dOff = convTapOffsets(r.dOff, k.convNode, plane, io.wp)
 	r.io.dOff = r.dOff
 	k.tiling(&r.io, ec)
 	chunks := k.group * r.io.tiles * r.io.parts
@@ -668,4 +658,21 @@ func convPadImage(dst, x []float32, c, h, w, hp, wp, padT, padL int) {
 		}
 		clear(d[min((padT+h)*wp+padL, len(d)):])
 	}
+}
+
+// convTapOffsets returns, in dst grown to cg*kh*kw, the offset of each row
+// of the conv's K (input channel, kernel row, kernel column) in a padded
+// image of planes of plane elements and rows of wp.
+func convTapOffsets(dst []int32, c *convNode, plane, wp int) []int32 {
+	dst = convGrowInt32(dst, c.cg*c.kh*c.kw)
+	p := 0
+	for ci := range c.cg {
+		for ky := range c.kh {
+			for kx := range c.kw {
+				dst[p] = int32(ci*plane + ky*c.dh*wp + kx*c.dw)
+				p++
+			}
+		}
+	}
+	return dst
 }

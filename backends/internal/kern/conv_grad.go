@@ -198,17 +198,7 @@ var convGradTilePool = keep.List[convGradTile]{New: func() *convGradTile { retur
 // setup fills the parts of r that both gradients use: the tap offsets.
 func (r *convGradRun) setup(k *convGradKernel, io convIO) {
 	r.k, r.io = k, io
-	plane := io.hp * io.wp
-	r.dOff = convGrowInt32(r.dOff, k.kdim)
-	p := 0
-	for ci := range k.cg {
-		for ky := range k.kh {
-			for kx := range k.kw {
-				r.dOff[p] = int32(ci*plane + ky*k.dh*io.wp + kx*k.dw)
-				p++
-			}
-		}
-	}
+	r.dOff = convTapOffsets(r.dOff, k.convNode, io.hp*io.wp, io.wp)
 }
 
 func (r *convGradRun) release() {

@@ -470,15 +470,7 @@ func TestNNConvKernelChecksShapes(t *testing.T) {
 		node := nnNode(op, []bool{true, true, true}, 1, attrInt("group", 2))
 		s := ops.LookupSchema("", op, 22)
 		n := &ops.Node{Node: node, Schema: s, Opset: 22, In: []ops.TypeShape{ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32)}}
-		out, err := s.Infer(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.Out = out
-		k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatal(err)
-		}
+		k := genericKernel(t, n)
 		f := func(s ...int) *tensor.Tensor { return tensor.Must(tensor.New(tensor.Float32, s...)) }
 		for _, in := range [][]*tensor.Tensor{
 			{f(1, 4, 5, 5), f(2, 3, 3, 3), nil},
@@ -558,15 +550,7 @@ func TestNNKernelsConcurrent(t *testing.T) {
 		for i, t := range c.in {
 			n.In[i] = ops.TypeShape{DType: t.DType(), Shape: ir.ShapeOf(t.Shape()...)} // shapes, not values
 		}
-		outTS, err := s.Infer(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.Out = outTS
-		k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatal(err)
-		}
+		k := genericKernel(t, n)
 		want, err := evalNode("", c.op, 22, c.nOut, c.in, c.attrs...)
 		if err != nil {
 			t.Fatal(err)

@@ -255,21 +255,13 @@ func TestElemBroadcastErrors(t *testing.T) {
 			args = []*tensor.Tensor{c, a, b}
 		}
 		n := &ops.Node{Node: node, Schema: ops.LookupSchema("", op, 16), Opset: 16, In: ins}
-		outTS, err := n.Schema.Infer(n)
-		if err != nil {
-			t.Fatalf("%s: infer: %v", op, err)
-		}
-		n.Out = outTS
-		k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatalf("%s: %v", op, err)
-		}
+		k := genericKernel(t, n)
 		out := make([]*tensor.Tensor, 1)
 		if err := k.Run(&ops.ExecContext{Ctx: context.Background(), Threads: 1}, args, out); !errors.Is(err, ops.ErrShapeMismatch) {
 			t.Errorf("%s run on [3] [4]: err %v, want ErrShapeMismatch", op, err)
 		}
 		// A preallocated output of the wrong shape is refused too.
-		out[0] = tensor.Must(tensor.New(outTS[0].DType, 2))
+		out[0] = tensor.Must(tensor.New(n.Out[0].DType, 2))
 		good := []*tensor.Tensor{a, a}
 		if op == "Where" {
 			good = []*tensor.Tensor{c, a, a}
@@ -295,16 +287,8 @@ func TestElemZeroAllocs(t *testing.T) {
 		for _, x := range args {
 			n.In = append(n.In, ops.Of(x.DType(), x.Shape()...))
 		}
-		outTS, err := n.Schema.Infer(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.Out = outTS
-		k, _, err := ops.SelectKernel(n, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := []*tensor.Tensor{tensor.Must(tensor.New(outTS[0].DType, 2, 3, 4))}
+		k := genericKernel(t, n)
+		out := []*tensor.Tensor{tensor.Must(tensor.New(n.Out[0].DType, 2, 3, 4))}
 		ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
 		allocs := testing.AllocsPerRun(20, func() {
 			if err := k.Run(ec, args, out); err != nil {

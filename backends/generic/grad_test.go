@@ -708,13 +708,7 @@ func TestGradOverwrites(t *testing.T) {
 		for i, v := range c.in {
 			n.In[i] = ops.Known(v)
 		}
-		if n.Out, err = n.Schema.Infer(n); err != nil {
-			t.Fatal(err)
-		}
-		k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatal(err)
-		}
+		k := genericKernel(t, n)
 		if o, ok := k.(ops.Overwriter); !ok || !o.Overwrites() {
 			t.Fatalf("%s: kernel %T is not an Overwriter", c.op, k)
 		}

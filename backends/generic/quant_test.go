@@ -668,15 +668,7 @@ func TestQntKernelsCheckShapes(t *testing.T) {
 		node := nnNode(c.op, present, 1, c.attrs...)
 		s := ops.LookupSchema("", c.op, c.opset)
 		n := &ops.Node{Node: node, Schema: s, Opset: c.opset, In: in}
-		outTS, err := s.Infer(n)
-		if err != nil {
-			t.Fatalf("%s: infer with unknown shapes: %v", c.op, err)
-		}
-		n.Out = outTS
-		k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-		if err != nil {
-			t.Fatalf("%s: %v", c.op, err)
-		}
+		k := genericKernel(t, n)
 		out := make([]*tensor.Tensor, 1)
 		if err := k.Run(&ops.ExecContext{Threads: 1}, c.in, out); err == nil {
 			t.Errorf("%s %v: no error", c.op, c.in)
@@ -713,17 +705,9 @@ func qntEvalUnknown(t *testing.T, op string, opset int64, inputs []*tensor.Tenso
 	}
 	s := ops.LookupSchema("", op, opset)
 	n := &ops.Node{Node: nnNode(op, present, 1, attrs...), Schema: s, Opset: opset, In: in}
-	outTS, err := s.Infer(n)
-	if err != nil {
-		t.Fatalf("%s: infer: %v", op, err)
-	}
-	n.Out = outTS
-	k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
+	k := genericKernel(t, n)
 	out := make([]*tensor.Tensor, 1)
-	if err := ops.AllocOutputs(n, outTS, out); err != nil {
+	if err := ops.AllocOutputs(n, n.Out, out); err != nil {
 		t.Fatal(err)
 	}
 	if err := k.Run(&ops.ExecContext{Ctx: t.Context(), Threads: 1}, inputs, out); err != nil {

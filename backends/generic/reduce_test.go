@@ -439,15 +439,7 @@ func TestReduceStaticPlan(t *testing.T) {
 	node := &ir.Node{OpType: "ReduceMean", Inputs: []string{"x", "axes"}, Outputs: []string{"y"}}
 	n := &ops.Node{Node: node, Schema: ops.LookupSchema("", "ReduceMean", 18), Opset: 18,
 		In: []ops.TypeShape{ops.Of(tensor.Float32, 2, 3, 4, 5), ops.Known(axes)}}
-	outTS, err := n.Schema.Infer(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.Out = outTS
-	k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := genericKernel(t, n)
 	ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
 	out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 2, 3, 1, 1))}
 	in := []*tensor.Tensor{x, axes}

@@ -207,15 +207,7 @@ func shpKernel(t *testing.T, op string, opset int64, in []ops.TypeShape, nOut in
 		node.Outputs = append(node.Outputs, fmt.Sprintf("y%d", i))
 	}
 	n := &ops.Node{Node: node, Schema: ops.LookupSchema("", op, opset), Opset: opset, In: in}
-	outTS, err := n.Schema.Infer(n)
-	if err != nil {
-		t.Fatalf("%s: infer: %v", op, err)
-	}
-	n.Out = outTS
-	k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
+	k := genericKernel(t, n)
 	return k
 }
 

@@ -60,3 +60,19 @@ func attrStrs(name string, v ...string) *ir.Attribute {
 func attrTensor(name string, v *tensor.Tensor) *ir.Attribute {
 	return &ir.Attribute{Name: name, Type: ir.AttrTensor, Tensor: v}
 }
+
+// genericKernel infers n's outputs from n.In and builds its generic
+// kernel, failing the test on error.
+func genericKernel(t *testing.T, n *ops.Node) ops.Kernel {
+	t.Helper()
+	out, err := n.Schema.Infer(n)
+	if err != nil {
+		t.Fatalf("%s: infer: %v", n.Node.OpType, err)
+	}
+	n.Out = out
+	k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
+	if err != nil {
+		t.Fatalf("%s: %v", n.Node.OpType, err)
+	}
+	return k
+}

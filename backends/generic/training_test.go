@@ -288,14 +288,7 @@ func TestTrnKernelChecksShapes(t *testing.T) {
 		Attrs: []*ir.Attribute{attrFloat("alpha", 0.5), attrFloat("beta", 1), attrStr("mode", "nesterov"), attrFloat("norm_coefficient", 0)}}
 	n := &ops.Node{Node: node, Schema: ops.LookupSchema(ops.TrainingDomain, "Momentum", 1), Opset: 1, In: []ops.TypeShape{
 		ops.Unranked(tensor.Float32), ops.Unranked(tensor.Int64), ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32), ops.Unranked(tensor.Float32)}}
-	var err error
-	if n.Out, err = n.Schema.Infer(n); err != nil {
-		t.Fatal(err)
-	}
-	k, _, err := ops.SelectKernel(n, func(b string) bool { return b == Name })
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := genericKernel(t, n)
 	r, tt := tensor.Scalar(float32(0.1)), tensor.Scalar(int64(0))
 	for _, in := range [][]*tensor.Tensor{
 		{r, tt, w2dT([]float32{1, 2}), w2dT([]float32{1}), w2dT([]float32{1, 2})},

@@ -243,14 +243,7 @@ func (g *gen) winoIn() {
 	g.in("MOVD ZR, LANE", "or the next one")
 	g.in("ADD PANEL, PANEL_BASE", "")
 	g.label(L("samePanel"))
-	g.in("ADD $8, TW", "tw += 8")
-	g.in("CMP TILES_WP, TW", "")
-	g.in(fmt.Sprintf("BNE %s", L("sameRow")), "")
-	g.in("MOVD ZR, TW", "tw, th = 0, th+1")
-	g.in("ADD $1, TH", "")
-	g.label(L("sameRow"))
-	g.in("SUBS $1, G_LEFT", "")
-	g.in(fmt.Sprintf("BNE %s", L("group")), "")
+	g.winoNextGroup(L)
 	g.label(L("done"))
 	g.in("RET", "")
 }
@@ -473,14 +466,7 @@ func (g *gen) winoOut() {
 	g.winoRowPart(12, func(s string) string { return L("p1" + s) })
 	g.label(L("next"))
 	g.in("ADD $32, MG", "the next group's tiles in M")
-	g.in("ADD $8, TW", "tw += 8")
-	g.in("CMP TILES_WP, TW", "")
-	g.in(fmt.Sprintf("BNE %s", L("sameRow")), "")
-	g.in("MOVD ZR, TW", "tw, th = 0, th+1")
-	g.in("ADD $1, TH", "")
-	g.label(L("sameRow"))
-	g.in("SUBS $1, G_LEFT", "")
-	g.in(fmt.Sprintf("BNE %s", L("group")), "")
+	g.winoNextGroup(L)
 	g.label(L("chanEnd"))
 	g.in("MOVD wo_ldm(ARGS), TMP", "the next channel")
 	g.in("ADD TMP, M_CH", "")
@@ -491,4 +477,17 @@ func (g *gen) winoOut() {
 	g.in(fmt.Sprintf("BNE %s", L("chan")), "")
 	g.label(L("done"))
 	g.in("RET", "")
+}
+
+// winoNextGroup moves (TH, TW) to the next group of 8 tiles and loops to
+// L("group") while G_LEFT groups remain.
+func (g *gen) winoNextGroup(L func(string) string) {
+	g.in("ADD $8, TW", "tw += 8")
+	g.in("CMP TILES_WP, TW", "")
+	g.in(fmt.Sprintf("BNE %s", L("sameRow")), "")
+	g.in("MOVD ZR, TW", "tw, th = 0, th+1")
+	g.in("ADD $1, TH", "")
+	g.label(L("sameRow"))
+	g.in("SUBS $1, G_LEFT", "")
+	g.in(fmt.Sprintf("BNE %s", L("group")), "")
 }

@@ -109,6 +109,18 @@ func gemmGuarded(n, g int) (inner, all []float32) {
 	return all[g : g+n : g+n], all
 }
 
+// gemmGuardWritten returns the offset from the inner slice of the first
+// value of a gemmGuarded buffer's guards (g values on each side) that is
+// no longer NaN, and whether there is one.
+func gemmGuardWritten(all []float32, g int) (int, bool) {
+	for i, v := range all {
+		if (i < g || i >= len(all)-g) && !math.IsNaN(float64(v)) {
+			return i - g, true
+		}
+	}
+	return 0, false
+}
+
 // gemmRef computes the case in float64 from the definitions: the expected
 // C and, per element, a bound on the magnitude of the terms (for the
 // tolerance).

@@ -131,13 +131,7 @@ func TestConvFedWeightsErrors(t *testing.T) {
 				continue
 			}
 			out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 1, 10, 24, 26))}
-			run := func() {
-				if err := k.Run(ec, c.in, out); err != nil {
-					t.Fatal(err)
-				}
-			}
-			run()
-			if a := testing.AllocsPerRun(20, run); a != 0 {
+			if a := kerAllocsPerRun(t, k, ec, c.in, out); a != 0 {
 				t.Errorf("%s layout %d: %v allocations per Run", g.Name, layout, a)
 			}
 		}

@@ -182,13 +182,7 @@ func TestConvGradErrors(t *testing.T) {
 				continue
 			}
 			out := []*tensor.Tensor{nil}
-			run := func() {
-				if err := k.Run(ec, c.base.in, out); err != nil {
-					t.Fatal(err)
-				}
-			}
-			run()
-			if a := testing.AllocsPerRun(20, run); a != 0 {
+			if a := kerAllocsPerRun(t, k, ec, c.base.in, out); a != 0 {
 				t.Errorf("%s on %s: %v allocations per Run", c.base.op, g.Name, a)
 			}
 		}
@@ -207,13 +201,7 @@ func TestConvGradErrors(t *testing.T) {
 		}
 		ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
 		out := []*tensor.Tensor{nil}
-		run := func() {
-			if err := k.Run(ec, gi.in, out); err != nil {
-				t.Fatal(err)
-			}
-		}
-		run()
-		if a := testing.AllocsPerRun(20, run); a != 0 {
+		if a := kerAllocsPerRun(t, k, ec, gi.in, out); a != 0 {
 			t.Errorf("ConvGradInput (transposed conv) on %s: %v allocations per Run", g.Name, a)
 		}
 	}

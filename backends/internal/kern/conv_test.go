@@ -541,13 +541,7 @@ func TestConvNoAllocs(t *testing.T) {
 			}
 			out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, 1, 10, 24, 26))}
 			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
-			run := func() {
-				if err := k.Run(ec, c.in, out); err != nil {
-					t.Fatal(err)
-				}
-			}
-			run()
-			if a := testing.AllocsPerRun(20, run); a != 0 {
+			if a := kerAllocsPerRun(t, k, ec, c.in, out); a != 0 {
 				t.Errorf("%s on %s: %v allocations per Run", kind.name, g.Name, a)
 			}
 		}

@@ -376,6 +376,19 @@ func TestKerConv1x1Errors(t *testing.T) {
 	}
 }
 
+// kerAllocsPerRun runs k once on in into out (growing its scratch), then
+// returns the allocations of each Run after that.
+func kerAllocsPerRun(t *testing.T, k ops.Kernel, ec *ops.ExecContext, in, out []*tensor.Tensor) float64 {
+	t.Helper()
+	run := func() {
+		if err := k.Run(ec, in, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	return testing.AllocsPerRun(20, run)
+}
+
 // TestKerRegistered checks that the registry offers this package's kernels
 // first, by tier, and that allowing only generic turns them off.
 func TestKerRegistered(t *testing.T) {
@@ -439,13 +452,7 @@ func TestKerNoAllocs(t *testing.T) {
 			}
 			out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, c.out...))}
 			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
-			run := func() {
-				if err := k.Run(ec, c.kc.in, out); err != nil {
-					t.Fatal(err)
-				}
-			}
-			run()
-			if a := testing.AllocsPerRun(20, run); a != 0 {
+			if a := kerAllocsPerRun(t, k, ec, c.kc.in, out); a != 0 {
 				t.Errorf("%s on %s: %v allocations per Run", c.kc.op, g.Name, a)
 			}
 		}

@@ -134,13 +134,7 @@ func TestPoolNoAllocs(t *testing.T) {
 			dims, _ := n.Out[0].ConcreteShape()
 			out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, dims...))}
 			ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
-			run := func() {
-				if err := k.Run(ec, c.in, out); err != nil {
-					t.Fatal(err)
-				}
-			}
-			run()
-			if a := testing.AllocsPerRun(20, run); a != 0 {
+			if a := kerAllocsPerRun(t, k, ec, c.in, out); a != 0 {
 				t.Errorf("%s %s: %v allocations per Run", g.Name, c, a)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/onyxml/onyx/ir"
@@ -54,30 +55,14 @@ func BenchmarkConv(b *testing.B) {
 			kerAttrInts("strides", int64(s.s), int64(s.s)), kerAttrInt("group", int64(s.grp)))
 		oh := (s.hw+2*s.pad-s.k)/s.s + 1
 		flops := 2 * float64(s.cout) * float64(s.cin/s.grp*s.k*s.k) * float64(oh*oh)
-		backends := []string{"generic"}
-		for _, g := range testISAs(b) {
-			if g != Go {
-				backends = append(backends, g.Name)
-			}
-		}
-		for _, be := range backends {
+		for _, be := range benchBackends(b) {
 			for _, threads := range []int{1, 2} {
 				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, be, threads), func(b *testing.B) {
-					n, err := c.build(true)
-					if err != nil {
-						b.Fatal(err)
-					}
-					k, _, err := ops.SelectKernel(n, func(x string) bool { return x == be })
-					if err != nil {
-						b.Fatal(err)
-					}
-					dims, _ := n.Out[0].ConcreteShape()
-					y := tensor.Must(tensor.New(tensor.Float32, dims...))
+					k, out := c.benchKernel(b, be)
 					ec := &ops.ExecContext{Ctx: context.Background(), Threads: threads}
 					if threads > 1 {
 						ec.Pool = convBenchPool(threads)
 					}
-					out := []*tensor.Tensor{y}
 					b.ReportAllocs()
 					for b.Loop() {
 						if err := k.Run(ec, c.in, out); err != nil {
@@ -89,6 +74,35 @@ func BenchmarkConv(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchBackends are the backends the benchmarks compare: generic and each
+// tier of testISAs that has kernels in the registry (not the Go tiers,
+// which exist for the tests only).
+func benchBackends(b *testing.B) []string {
+	out := []string{"generic"}
+	for _, g := range testISAs(b) {
+		if slices.Contains(ops.Backends(), g.Name) {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}
+
+// benchKernel builds c's kernel on the backend (the inputs constant) and
+// an output tensor of its shape.
+func (c convNodeCase) benchKernel(b *testing.B, backend string) (ops.Kernel, []*tensor.Tensor) {
+	b.Helper()
+	n, err := c.build(true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, _, err := ops.SelectKernel(n, func(x string) bool { return x == backend })
+	if err != nil {
+		b.Fatal(err)
+	}
+	dims, _ := n.Out[0].ConcreteShape()
+	return k, []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, dims...))}
 }
 
 // convBenchPool is a simple fork-join pool for the benchmarks: n-1
@@ -136,22 +150,9 @@ func BenchmarkPool(b *testing.B) {
 			kerAttrInts("pads", 1, 1, 1, 1))},
 		{"squeezenet/gap", poolCase("GlobalAveragePool", 1, kerRand(r, 1, 1000, 13, 13))},
 	} {
-		backends := []string{"generic"}
-		for _, g := range ISAs() {
-			backends = append(backends, g.Name)
-		}
-		for _, be := range backends {
+		for _, be := range benchBackends(b) {
 			b.Run(s.name+"/"+be, func(b *testing.B) {
-				n, err := s.c.build(true)
-				if err != nil {
-					b.Fatal(err)
-				}
-				k, _, err := ops.SelectKernel(n, func(x string) bool { return x == be })
-				if err != nil {
-					b.Fatal(err)
-				}
-				dims, _ := n.Out[0].ConcreteShape()
-				out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, dims...))}
+				k, out := s.c.benchKernel(b, be)
 				ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
 				b.ReportAllocs()
 				for b.Loop() {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/onyxml/onyx/ir"
 	"github.com/onyxml/onyx/ops"
-	"github.com/onyxml/onyx/tensor"
 )
 
 // convTrainShapes are the convs of onyx train's CNN (Fashion-MNIST, batch
@@ -39,34 +38,19 @@ func BenchmarkConvTrain(b *testing.B) {
 		gi, gw := convGradCases(b, r, x, w, attrs...)
 		oh := (s.hw+2*s.pad-s.k)/s.s + 1
 		flops := 2 * float64(s.n*s.cout*s.cin*s.k*s.k*oh*oh)
-		backends := []string{"generic"}
-		for _, g := range testISAs(b) {
-			if g != Go && g != goNEONLike {
-				backends = append(backends, g.Name)
-			}
-		}
 		for _, c := range []struct {
 			op     string
 			c      convNodeCase
 			col2im bool
 		}{{"Conv", fwd, false}, {"ConvGradInput", gi, false}, {"ConvGradInput-col2im", gi, true}, {"ConvGradWeight", gw, false}} {
-			for _, be := range backends {
+			for _, be := range benchBackends(b) {
 				if c.col2im && be == "generic" {
 					continue
 				}
 				b.Run(fmt.Sprintf("%s/%s/%s", s.name, c.op, be), func(b *testing.B) {
 					convGradForceCol2im = c.col2im
-					n, err := c.c.build(true)
-					if err != nil {
-						b.Fatal(err)
-					}
-					k, _, err := ops.SelectKernel(n, func(x string) bool { return x == be })
+					k, out := c.c.benchKernel(b, be)
 					convGradForceCol2im = false
-					if err != nil {
-						b.Fatal(err)
-					}
-					dims, _ := n.Out[0].ConcreteShape()
-					out := []*tensor.Tensor{tensor.Must(tensor.New(tensor.Float32, dims...))}
 					ec := &ops.ExecContext{Ctx: context.Background(), Threads: 1}
 					b.ReportAllocs()
 					for b.Loop() {

@@ -265,12 +265,7 @@ func (g *gen) dw3x3(s int) {
 	g.in("MOVD dw_oh(ARGS), OH_LEFT", "")
 	g.in("MOVD dw_ow(ARGS), OW", "")
 	g.in("MOVD dw_flags(ARGS), FLAGS", "")
-	g.in(fmt.Sprintf("CBZ OH_LEFT, %s", L("done")), "")
-	g.label(L("row"))
-	g.in("MOVD ROW, COL", "")
-	g.in("MOVD OW, COLS_LEFT", "")
-	g.label(L("col"))
-	g.in(fmt.Sprintf("CBZ COLS_LEFT, %s", L("rowend")), "")
+	g.planeLoopHead(L)
 	g.in("VORR V9.B16, V9.B16, V12.B16", "acc = bias")
 	g.in("MOVD COL, TAP_ROW", "")
 	for ky := range 3 {
@@ -293,13 +288,7 @@ func (g *gen) dw3x3(s int) {
 		}
 	}
 	g.finish(winDW, 16*s, L)
-	g.label(L("rowend"))
-	g.in("ADD ROW_STEP, ROW", "")
-	g.in("SUBS $1, OH_LEFT", "")
-	g.in(fmt.Sprintf("BNE %s", L("row")), "")
-	g.label(L("done"))
-	g.in("MSR OLD_FPCR, FPCR", "restore FPCR")
-	g.in("RET", "")
+	g.planeLoopEnd(L)
 }
 
 // window writes the sliding-window plane of kind and stride s over a
@@ -336,12 +325,7 @@ func (g *gen) window(kind string, s int) {
 	g.in("MOVD win_kh(ARGS), KH", "")
 	g.in("MOVD win_kw(ARGS), KW", "")
 	g.in("MOVD win_flags(ARGS), FLAGS", "")
-	g.in(fmt.Sprintf("CBZ OH_LEFT, %s", L("done")), "")
-	g.label(L("row"))
-	g.in("MOVD ROW, COL", "")
-	g.in("MOVD OW, COLS_LEFT", "")
-	g.label(L("col"))
-	g.in(fmt.Sprintf("CBZ COLS_LEFT, %s", L("rowend")), "")
+	g.planeLoopHead(L)
 	g.in("VORR V9.B16, V9.B16, V12.B16", "acc = start")
 	if kind == winDW {
 		g.in("MOVD W_BASE, W_PTR", "")
@@ -373,13 +357,7 @@ func (g *gen) window(kind string, s int) {
 	g.in("SUBS $1, KY_LEFT", "")
 	g.in(fmt.Sprintf("BNE %s", L("ky")), "")
 	g.finish(kind, 16*s, L)
-	g.label(L("rowend"))
-	g.in("ADD ROW_STEP, ROW", "")
-	g.in("SUBS $1, OH_LEFT", "")
-	g.in(fmt.Sprintf("BNE %s", L("row")), "")
-	g.label(L("done"))
-	g.in("MSR OLD_FPCR, FPCR", "restore FPCR")
-	g.in("RET", "")
+	g.planeLoopEnd(L)
 }
 
 // sum writes sumF32NEON.
@@ -423,5 +401,29 @@ func (g *gen) sum() {
 	g.in(fmt.Sprintf("B %s", L("one")), "")
 	g.label(L("done"))
 	g.in("FMOVS F0, ret+16(FP)", "")
+	g.in("RET", "")
+}
+
+// planeLoopHead opens the loops of a plane kernel over output rows
+// (OH_LEFT of them, from ROW) and vectors of columns (OW from COL); the
+// vector's code follows, then finish and planeLoopEnd.
+func (g *gen) planeLoopHead(L func(string) string) {
+	g.in(fmt.Sprintf("CBZ OH_LEFT, %s", L("done")), "")
+	g.label(L("row"))
+	g.in("MOVD ROW, COL", "")
+	g.in("MOVD OW, COLS_LEFT", "")
+	g.label(L("col"))
+	g.in(fmt.Sprintf("CBZ COLS_LEFT, %s", L("rowend")), "")
+}
+
+// planeLoopEnd closes planeLoopHead's row loop (ROW_STEP bytes a row),
+// restores FPCR and returns.
+func (g *gen) planeLoopEnd(L func(string) string) {
+	g.label(L("rowend"))
+	g.in("ADD ROW_STEP, ROW", "")
+	g.in("SUBS $1, OH_LEFT", "")
+	g.in(fmt.Sprintf("BNE %s", L("row")), "")
+	g.label(L("done"))
+	g.in("MSR OLD_FPCR, FPCR", "restore FPCR")
 	g.in("RET", "")
 }

@@ -209,34 +209,23 @@ func (g *gen) elem(op elemOp) {
 		g.in(fmt.Sprintf("MOVW $0x%08x, TMP", c.bits), "")
 		g.in(fmt.Sprintf("VDUP TMP, V%d.S4", 16+i), c.name)
 	}
-	g.label(L("by16"))
-	g.in("CMP $16, N_LEFT", "")
-	g.in(fmt.Sprintf("BLT %s", L("by4")), "")
-	g.in("VLD1 (X_PTR), [V0.S4, V1.S4, V2.S4, V3.S4]", "x[i : i+16]")
-	g.elemBody(op, 4)
-	g.in("VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(X_PTR)", "")
-	g.in("SUB $16, N_LEFT", "")
-	g.in(fmt.Sprintf("B %s", L("by16")), "")
-	g.label(L("by4"))
-	g.in("CMP $4, N_LEFT", "")
-	g.in(fmt.Sprintf("BLT %s", L("tail")), "")
-	g.in("VLD1 (X_PTR), [V0.S4]", "x[i : i+4]")
-	g.elemBody(op, 1)
-	g.in("VST1.P [V0.S4], 16(X_PTR)", "")
-	g.in("SUB $4, N_LEFT", "")
-	g.in(fmt.Sprintf("B %s", L("by4")), "")
+	for _, b := range []struct {
+		n          int
+		next, regs string
+	}{{16, "by4", "V0.S4, V1.S4, V2.S4, V3.S4"}, {4, "tail", "V0.S4"}} {
+		self := L(fmt.Sprintf("by%d", b.n))
+		g.label(self)
+		g.in(fmt.Sprintf("CMP $%d, N_LEFT", b.n), "")
+		g.in(fmt.Sprintf("BLT %s", L(b.next)), "")
+		g.in(fmt.Sprintf("VLD1 (X_PTR), [%s]", b.regs), fmt.Sprintf("x[i : i+%d]", b.n))
+		g.elemBody(op, b.n/4)
+		g.in(fmt.Sprintf("VST1.P [%s], %d(X_PTR)", b.regs, 4*b.n), "")
+		g.in(fmt.Sprintf("SUB $%d, N_LEFT", b.n), "")
+		g.in(fmt.Sprintf("B %s", self), "")
+	}
 	g.label(L("tail"))
 	g.in(fmt.Sprintf("CBZ N_LEFT, %s", L("done")), "x[i : n], 1..3 values, lane by lane")
-	g.in("VEOR V0.B16, V0.B16, V0.B16", "")
-	for l := range 3 {
-		if l > 0 {
-			g.in(fmt.Sprintf("CMP $%d, N_LEFT", l+1), "")
-			g.in(fmt.Sprintf("BLT %s", L("loaded")), "")
-		}
-		g.in(fmt.Sprintf("MOVWU %d(X_PTR), TMP", 4*l), "")
-		g.in(fmt.Sprintf("VMOV TMP, V0.S[%d]", l), "")
-	}
-	g.label(L("loaded"))
+	g.laneLoad(0, "X_PTR", "N_LEFT", "", L)
 	g.elemBody(op, 1)
 	for l := range 3 {
 		if l > 0 {

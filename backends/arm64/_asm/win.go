@@ -156,16 +156,22 @@ func (g *gen) op3(base uint32, mnemonic string, d, n, m int, comment string) {
 	g.word(vec3(base, d, n, m), fmt.Sprintf("%s V%d.4S, V%d.4S, V%d.4S", mnemonic, d, n, m), comment)
 }
 
-// tailLoad loads lanes [0, COLS_LEFT) (1..3) of V13 from RES_PTR.
-func (g *gen) tailLoad(L func(string) string) {
-	g.in("VEOR V13.B16, V13.B16, V13.B16", "")
+// laneLoad zeroes V(v) and loads its lanes [0, left) (left a register
+// holding 1..3) from ptr, then places L("loaded"); what, if not empty,
+// names the lanes in the comments.
+func (g *gen) laneLoad(v int, ptr, left, what string, L func(string) string) {
+	g.in(fmt.Sprintf("VEOR V%d.B16, V%d.B16, V%d.B16", v, v, v), "")
 	for l := range 3 {
 		if l > 0 {
-			g.in(fmt.Sprintf("CMP $%d, COLS_LEFT", l+1), "")
+			g.in(fmt.Sprintf("CMP $%d, %s", l+1, left), "")
 			g.in(fmt.Sprintf("BLT %s", L("loaded")), "")
 		}
-		g.in(fmt.Sprintf("MOVWU %d(RES_PTR), TMP", 4*l), "")
-		g.in(fmt.Sprintf("VMOV TMP, V13.S[%d]", l), fmt.Sprintf("res lane %d", l))
+		cmt := ""
+		if what != "" {
+			cmt = fmt.Sprintf("%s lane %d", what, l)
+		}
+		g.in(fmt.Sprintf("MOVWU %d(%s), TMP", 4*l, ptr), "")
+		g.in(fmt.Sprintf("VMOV TMP, V%d.S[%d]", v, l), cmt)
 	}
 	g.label(L("loaded"))
 }
@@ -205,7 +211,7 @@ func (g *gen) finish(kind string, step int, L func(string) string) {
 		}
 		load := func() {
 			if tail {
-				g.tailLoad(T)
+				g.laneLoad(13, "RES_PTR", "COLS_LEFT", "res", T)
 			} else {
 				g.in("VLD1 (RES_PTR), [V13.S4]", "")
 			}

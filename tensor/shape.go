@@ -54,6 +54,36 @@ func BroadcastStrides(from, to []int) []int {
 	return st
 }
 
+// BroadcastPairs calls f(i, ai, bi) for each element of shape `to`, in
+// row-major order: i is its index in `to`, ai and bi the indices of the
+// elements of tensors of shapes a and b that broadcast to it.
+func BroadcastPairs(a, b, to []int, f func(i, ai, bi int)) {
+	n := 1
+	for _, d := range to {
+		n *= d
+	}
+	if n == 0 {
+		return
+	}
+	as, bs := BroadcastStrides(a, to), BroadcastStrides(b, to)
+	idx := make([]int, len(to))
+	ai, bi := 0, 0
+	for i := range n {
+		f(i, ai, bi)
+		for d := len(idx) - 1; d >= 0; d-- {
+			idx[d]++
+			ai += as[d]
+			bi += bs[d]
+			if idx[d] < to[d] {
+				break
+			}
+			ai -= as[d] * to[d]
+			bi -= bs[d] * to[d]
+			idx[d] = 0
+		}
+	}
+}
+
 // SameShape reports whether a and b are equal.
 func SameShape(a, b []int) bool {
 	if len(a) != len(b) {

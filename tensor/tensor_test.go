@@ -295,3 +295,25 @@ func TestTensorBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestBroadcastPairs checks the indices against a direct computation from
+// the broadcast rules, with broadcast dims on both sides and ranks apart.
+func TestBroadcastPairs(t *testing.T) {
+	a, b, to := []int{2, 1, 4}, []int{3, 1}, []int{2, 3, 4}
+	var got [][3]int
+	BroadcastPairs(a, b, to, func(i, ai, bi int) { got = append(got, [3]int{i, ai, bi}) })
+	if len(got) != 24 {
+		t.Fatalf("%d calls, want 24", len(got))
+	}
+	for i, g := range got {
+		x, y, z := i/12, i/4%3, i%4
+		if want := [3]int{i, x*4 + z, y}; g != want {
+			t.Errorf("call %d: (i, ai, bi) = %v, want %v", i, g, want)
+		}
+	}
+	calls := 0
+	BroadcastPairs([]int{0, 2}, []int{2}, []int{0, 2}, func(int, int, int) { calls++ })
+	if calls != 0 {
+		t.Errorf("an empty shape made %d calls", calls)
+	}
+}

@@ -435,22 +435,8 @@ func nnMatMulRun[T gemmElem](ec *ops.ExecContext, in, out []*tensor.Tensor) erro
 		gemm(false, false, nnNumel(ab)*m, n, k, 1, ad, k, bd, n, 0, yd, n)
 		return nil
 	}
-	nb := nnNumel(batch)
-	aStr, bStr := tensor.BroadcastStrides(ab, batch), tensor.BroadcastStrides(bbat, batch)
-	idx := make([]int, len(batch))
-	for i := range nb {
-		ao, bo := 0, 0
-		for d, v := range idx {
-			ao += v * aStr[d]
-			bo += v * bStr[d]
-		}
+	tensor.BroadcastPairs(ab, bbat, batch, func(i, ao, bo int) {
 		gemm(false, false, m, n, k, 1, ad[ao*m*k:], k, bd[bo*k*n:], n, 0, yd[i*m*n:], n)
-		for d := len(idx) - 1; d >= 0; d-- {
-			if idx[d]++; idx[d] < batch[d] {
-				break
-			}
-			idx[d] = 0
-		}
-	}
+	})
 	return nil
 }

@@ -345,22 +345,9 @@ func (k *kerMatMul) Run(ec *ops.ExecContext, in, out []*tensor.Tensor) error {
 		}
 		return nil
 	}
-	aStr, bStr := tensor.BroadcastStrides(ab, batch), tensor.BroadcastStrides(bb, batch)
-	idx := make([]int, len(batch))
-	for i := range nb {
-		ao, bo := 0, 0
-		for d, v := range idx {
-			ao += v * aStr[d]
-			bo += v * bStr[d]
-		}
+	tensor.BroadcastPairs(ab, bb, batch, func(i, ao, bo int) {
 		k.g.run(m, n, kk, gemmOpA{a: ad[ao*m*kk:], lda: max(kk, 1)}, gemmOpB{b: bd[bo*kk*n:], ldb: n}, yd[i*m*n:], n, nil)
-		for d := len(idx) - 1; d >= 0; d-- {
-			if idx[d]++; idx[d] < batch[d] {
-				break
-			}
-			idx[d] = 0
-		}
-	}
+	})
 	return nil
 }
 
